@@ -1,0 +1,149 @@
+"""/auth: login (cookies for the PWA), token (JSON for API clients), refresh, logout, me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from flask.views import MethodView
+from flask_jwt_extended import (
+    current_user,
+    get_jwt,
+    jwt_required,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+)
+from flask_smorest import Blueprint
+
+from inspector.auth import service
+from inspector.auth.schemas import LoginSchema, MeSchema, SessionSchema, TokenPairSchema
+from inspector.auth.tokens import TokenPair, device_of
+from inspector.extensions import db, limiter
+from inspector.offices.models import User
+from inspector.problems import Problem
+
+blp = Blueprint("auth", __name__, description="Log in, rotate and end sessions.")
+
+
+def _login_limit() -> str:
+    from flask import current_app
+
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def me_payload(user: User, device: Any = None) -> dict[str, Any]:
+    office = user.field_office
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "field_office": {"id": office.id, "name": office.name, "states": office.states} if office else None,
+        "device_id": device,
+    }
+
+
+def _expires_in() -> int:
+    from flask import current_app
+
+    return int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+
+
+def _do_login(data: dict[str, Any]) -> tuple[User, TokenPair]:
+    result = service.login(
+        db.session,
+        username=data["username"],
+        password=data["password"],
+        device_id=data.get("device_id"),
+        address=request.remote_addr,
+        user_agent=request.user_agent.string,
+    )
+    db.session.commit()
+    if result.problem is not None:
+        raise result.problem
+    assert result.user is not None and result.tokens is not None
+    return result.user, result.tokens
+
+
+@blp.route("/auth/login")
+class Login(MethodView):
+    decorators = [limiter.limit(_login_limit, methods=["POST"])]
+
+    @blp.arguments(LoginSchema)
+    @blp.response(200, SessionSchema)
+    @blp.alt_response(401, description="Wrong user name or password")
+    @blp.alt_response(403, description="Account locked")
+    @blp.alt_response(429, description="Rate limited")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Log in from the PWA: tokens are set as HttpOnly cookies with a CSRF double submit."""
+        user, tokens = _do_login(data)
+        body = SessionSchema().dump({"user": me_payload(user, data.get("device_id")), "expires_in": _expires_in()})
+        response = jsonify(body)
+        set_access_cookies(response, tokens.access_token)
+        set_refresh_cookies(response, tokens.refresh_token)
+        return response
+
+
+@blp.route("/auth/token")
+class Token(MethodView):
+    decorators = [limiter.limit(_login_limit, methods=["POST"])]
+
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, description="Wrong user name or password")
+    @blp.alt_response(403, description="Account locked")
+    @blp.alt_response(429, description="Rate limited")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Log in as an API client: the token pair comes back as JSON (send it as Bearer)."""
+        _user, tokens = _do_login(data)
+        return {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+                "token_type": "Bearer", "expires_in": _expires_in()}
+
+
+@blp.route("/auth/refresh")
+class Refresh(MethodView):
+    decorators = [limiter.limit(_login_limit, methods=["POST"])]
+
+    @jwt_required(refresh=True)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, description="Token expired, revoked or invalid")
+    def post(self) -> Any:
+        """Rotate the refresh token; a spent one reused after 30 s ends the session."""
+        tokens = service.refresh(db.session, get_jwt(), current_user)
+        db.session.commit()
+        body = {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+                "token_type": "Bearer", "expires_in": _expires_in()}
+        response = jsonify(TokenPairSchema().dump(body))
+        if request.cookies.get("refresh_token_cookie"):
+            set_access_cookies(response, tokens.access_token)
+            set_refresh_cookies(response, tokens.refresh_token)
+        return response
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @jwt_required()
+    @blp.response(204)
+    @blp.alt_response(401, description="Not logged in")
+    def post(self) -> Any:
+        """End the session: the whole token family is revoked."""
+        service.logout(db.session, get_jwt(), current_user, request.remote_addr)
+        db.session.commit()
+        response = jsonify({})
+        response.status_code = 204
+        unset_jwt_cookies(response)
+        return response
+
+
+@blp.route("/auth/me")
+class Me(MethodView):
+    @jwt_required()
+    @blp.response(200, MeSchema)
+    @blp.alt_response(401, description="Not logged in")
+    def get(self) -> Any:
+        """The caller's own profile, office and bound device."""
+        user = current_user
+        if user is None:
+            raise Problem("unauthorized")
+        return me_payload(user, device_of(get_jwt()))

@@ -1,0 +1,48 @@
+"""Request and response bodies of the auth endpoints."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+
+class StrictSchema(ma.Schema):
+    """Unknown fields are an error everywhere (no mass assignment)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class LoginSchema(StrictSchema):
+    username = ma.fields.String(required=True, validate=ma.validate.Length(1, 80))
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(1, 1024))
+    device_id = ma.fields.UUID(load_default=None, allow_none=True,
+                               metadata={"description": "The installation's UUID; needed to sync."})
+
+
+class TokenPairSchema(ma.Schema):
+    access_token = ma.fields.String(required=True)
+    refresh_token = ma.fields.String(required=True)
+    token_type = ma.fields.String(dump_default="Bearer")
+    expires_in = ma.fields.Integer(metadata={"description": "access token lifetime, seconds"})
+
+
+class OfficeRefSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    states = ma.fields.List(ma.fields.String())
+
+
+class MeSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    username = ma.fields.String(required=True)
+    display_name = ma.fields.String(required=True)
+    role = ma.fields.String(required=True)
+    field_office = ma.fields.Nested(OfficeRefSchema, allow_none=True)
+    device_id = ma.fields.UUID(allow_none=True)
+
+
+class SessionSchema(ma.Schema):
+    """The PWA's login answer: tokens travel in HttpOnly cookies, not in the body."""
+
+    user = ma.fields.Nested(MeSchema, required=True)
+    expires_in = ma.fields.Integer()

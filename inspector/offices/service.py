@@ -1,0 +1,130 @@
+"""Field offices and user administration (admins only)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from inspector.audit import service as audit
+from inspector.auth.passwords import hash_password
+from inspector.auth.service import require_role, revoke_families_of
+from inspector.offices.models import FieldOffice, OfficeState, User
+from inspector.problems import Problem
+
+
+def list_offices(actor: User) -> sa.Select[tuple[FieldOffice]]:
+    require_role(actor, "admin")
+    return sa.select(FieldOffice).order_by(FieldOffice.name)
+
+
+def create_office(session: Session, actor: User, data: dict[str, Any], address: str | None) -> FieldOffice:
+    require_role(actor, "admin")
+    if session.scalar(sa.select(FieldOffice.id).where(FieldOffice.name == data["name"])):
+        raise Problem("conflict", "A field office with this name exists.")
+    states = sorted(set(data["states"]))
+    taken = session.scalars(sa.select(OfficeState.state).where(OfficeState.state.in_(states))).all()
+    if taken:
+        raise Problem("validation-error", "Some states are covered by another office.",
+                      errors={"states": [f"{s} is covered by another office" for s in taken]})
+    office = FieldOffice(name=data["name"], coverage=[OfficeState(state=s) for s in states])
+    session.add(office)
+    session.flush()
+    audit.record(session, "office-created", actor=actor, target_type="field_office", target_id=office.id,
+                 address=address, details={"name": office.name, "states": states})
+    return office
+
+
+def office_for_state(session: Session, state: str) -> FieldOffice | None:
+    """The office whose coverage includes the state (licensees belong to it by default)."""
+    return session.scalar(sa.select(FieldOffice).join(OfficeState).where(OfficeState.state == state))
+
+
+def list_users(actor: User, filters: dict[str, Any]) -> sa.Select[tuple[User]]:
+    require_role(actor, "admin")
+    query = sa.select(User).order_by(User.username)
+    if role := filters.get("role"):
+        query = query.where(User.role == role)
+    if office := filters.get("field_office_id"):
+        query = query.where(User.field_office_id == office)
+    return query
+
+
+def get_user(session: Session, actor: User, user_id: uuid.UUID) -> User:
+    require_role(actor, "admin")
+    user = session.get(User, user_id)
+    if user is None:
+        raise Problem("not-found", "No such user.")
+    return user
+
+
+def _check_office(session: Session, role: str, office_id: uuid.UUID | None) -> None:
+    if role != "admin" and office_id is None:
+        raise Problem("validation-error", "Investigators and reviewers belong to a field office.",
+                      errors={"field_office_id": ["required for this role"]})
+    if office_id is not None and session.get(FieldOffice, office_id) is None:
+        raise Problem("validation-error", "No such field office.", errors={"field_office_id": ["unknown office"]})
+
+
+def create_user(session: Session, actor: User, data: dict[str, Any], address: str | None) -> User:
+    require_role(actor, "admin")
+    _check_office(session, data["role"], data.get("field_office_id"))
+    if session.scalar(sa.select(User.id).where(User.username == data["username"])):
+        raise Problem("conflict", "This user name is taken.")
+    user = User(username=data["username"], display_name=data["display_name"], role=data["role"],
+                field_office_id=data.get("field_office_id") if data["role"] != "admin" else None,
+                password_hash=hash_password(data["password"]))
+    session.add(user)
+    session.flush()
+    audit.record(session, "user-created", actor=actor, target_type="user", target_id=user.id, address=address,
+                 details={"username": user.username, "role": user.role,
+                          "field_office_id": str(user.field_office_id) if user.field_office_id else None})
+    return user
+
+
+def update_user(session: Session, actor: User, user_id: uuid.UUID, data: dict[str, Any], address: str | None) -> User:
+    """Role, office, password or active changes end the user's sessions at once."""
+    user = get_user(session, actor, user_id)
+    role = data.get("role", user.role)
+    office_id = data["field_office_id"] if "field_office_id" in data else user.field_office_id
+    if role == "admin":
+        office_id = None
+    _check_office(session, role, office_id)
+    if user.id == actor.id and (role != "admin" or data.get("active") is False):
+        raise Problem("conflict", "Admins cannot demote or disable themselves.")
+    changes: dict[str, Any] = {}
+    if role != user.role:
+        changes["role"] = [user.role, role]
+        user.role = role
+    if office_id != user.field_office_id:
+        changes["field_office_id"] = [str(user.field_office_id) if user.field_office_id else None,
+                                      str(office_id) if office_id else None]
+        user.field_office_id = office_id
+    if "active" in data and data["active"] != user.active:
+        changes["active"] = [user.active, data["active"]]
+        user.active = data["active"]
+    if "display_name" in data and data["display_name"] != user.display_name:
+        changes["display_name"] = [user.display_name, data["display_name"]]
+        user.display_name = data["display_name"]
+    if "password" in data:
+        changes["password"] = "reset"
+        user.password_hash = hash_password(data["password"])
+    if {"role", "field_office_id"} & changes.keys():
+        user.scope_epoch += 1  # what the user may see changed: their next pull resyncs
+    if {"role", "field_office_id", "active", "password"} & changes.keys():
+        revoke_families_of(session, user_id=user.id, reason="account-changed")
+    if changes:
+        audit.record(session, "user-updated", actor=actor, target_type="user", target_id=user.id,
+                     address=address, details={"changes": changes})
+    return user
+
+
+def unlock_user(session: Session, actor: User, user_id: uuid.UUID, address: str | None) -> User:
+    user = get_user(session, actor, user_id)
+    user.locked = False
+    user.failed_logins = 0
+    user.failed_window_started_at = None
+    audit.record(session, "user-unlocked", actor=actor, target_type="user", target_id=user.id, address=address)
+    return user

@@ -1,0 +1,83 @@
+"""What every response shares: security headers, request ids, media types, the front end."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Flask, Response, request, send_from_directory
+
+from inspector.problems import Problem
+
+#: Fits the PWA: everything from our own origin, no inline script, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+#: The interactive API docs page carries one inline bootstrap script (flask-smorest's template).
+DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+#: Bodies we accept besides JSON: blob uploads carry their own media type.
+RAW_BODY_PREFIXES = ("/api/v1/blobs/",)
+
+PLACEHOLDER = Path(__file__).parent / "placeholder"
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _tag_request() -> None:
+        request.environ["inspector.request_id"] = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+
+    @app.before_request
+    def _require_json_bodies() -> None:
+        """Unsafe API requests with a body must say it is JSON (else 415, nothing read)."""
+        if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
+            return
+        if not request.path.startswith("/api/") or request.path.startswith(RAW_BODY_PREFIXES):
+            return
+        has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"
+        if has_body and not request.is_json:
+            raise Problem("unsupported-media-type", "Send the body as application/json.")
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        docs = request.path.startswith("/api/docs")
+        headers.setdefault("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers["X-Request-Id"] = request.environ.get("inspector.request_id", "")
+        if request.path.startswith("/api/v1/"):
+            # Authenticated data must never sit in a shared or disk cache.
+            headers["Cache-Control"] = "no-store"
+        if app.config["INSPECTOR_ENV"] == "production":
+            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        return response
+
+    swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_assets(filename: str) -> Response:
+        """Swagger UI's files, served by us: no CDN, so the docs work offline and under our CSP."""
+        return send_from_directory(swagger_dir, filename, max_age=86400)
+
+    @app.get("/")
+    @app.get("/<path:filename>")
+    def frontend(filename: str = "index.html") -> Response:
+        """The PWA (frontend/dist when built, else a placeholder page)."""
+        if filename.startswith("api/"):
+            raise Problem("not-found", f"No such resource: /{filename}")
+        dist = Path(app.config["FRONTEND_DIST"])
+        root = dist if (dist / "index.html").exists() else PLACEHOLDER
+        if not (root / filename).is_file():
+            filename = "index.html"  # client-side routes fall back to the shell
+        response = send_from_directory(root, filename)
+        if filename in {"index.html", "sw.js", "manifest.webmanifest"}:
+            response.headers["Cache-Control"] = "no-cache"
+        return response
