@@ -10,7 +10,9 @@ from inspector.extensions import db
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+    @click.option(
+        "--if-empty", is_flag=True, help="Do nothing when the database already has users."
+    )
     def seed_demo_command(if_empty: bool) -> None:
         """Load the demo offices, accounts, licensees and queues (development only)."""
         from inspector.demo import ACCOUNTS, database_is_empty, seed_demo
@@ -18,12 +20,14 @@ def register_commands(app: Flask) -> None:
         if current_app.config["INSPECTOR_ENV"] == "production":
             raise click.ClickException("production mode never seeds demo accounts")
         password = current_app.config["DEMO_PASSWORD"]
-        if if_empty and not database_is_empty(db.session):
+        if if_empty and not database_is_empty(db.session()):
             click.echo("Database already has data; demo seed skipped.")
         else:
-            counts = seed_demo(db.session, password)
+            counts = seed_demo(db.session(), password)
             db.session.commit()
-            click.echo("Seeded: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
-        click.echo("Demo accounts (password: %s):" % password)
+            click.echo(
+                "Seeded: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+            )
+        click.echo(f"Demo accounts (password: {password}):")
         for username, display_name, role, office in ACCOUNTS:
             click.echo(f"  {username:<14} {role:<13} {office or 'all offices'}  ({display_name})")

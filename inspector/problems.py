@@ -31,28 +31,68 @@ class ProblemType:
 
 #: slug -> (default status, title, when it is used)
 CATALOGUE: dict[str, ProblemType] = {
-    "validation-error": ProblemType(422, "Invalid input", "A field is missing, malformed or not allowed; `errors` maps fields to messages."),
+    "validation-error": ProblemType(
+        422,
+        "Invalid input",
+        "A field is missing, malformed or not allowed; `errors` maps fields to messages.",
+    ),
     "malformed-json": ProblemType(400, "Malformed JSON", "The body is not valid JSON."),
     "bad-request": ProblemType(400, "Bad request", "The request cannot be understood."),
-    "unsupported-media-type": ProblemType(415, "Unsupported media type", "The Content-Type is not one this endpoint takes."),
+    "unsupported-media-type": ProblemType(
+        415, "Unsupported media type", "The Content-Type is not one this endpoint takes."
+    ),
     "not-found": ProblemType(404, "Not found", "No such resource, or not one the caller may see."),
-    "method-not-allowed": ProblemType(405, "Method not allowed", "The resource does not support this method."),
-    "payload-too-large": ProblemType(413, "Payload too large", "The body (or one sync change) is over its limit."),
-    "unauthorized": ProblemType(401, "Unauthorized", "No valid credentials, or a wrong user name or password."),
-    "token-expired": ProblemType(401, "Token expired", "The token's lifetime is over; refresh or log in again."),
-    "token-revoked": ProblemType(401, "Token revoked", "The token's family was revoked (logout, reuse, account change)."),
+    "method-not-allowed": ProblemType(
+        405, "Method not allowed", "The resource does not support this method."
+    ),
+    "payload-too-large": ProblemType(
+        413, "Payload too large", "The body (or one sync change) is over its limit."
+    ),
+    "unauthorized": ProblemType(
+        401, "Unauthorized", "No valid credentials, or a wrong user name or password."
+    ),
+    "token-expired": ProblemType(
+        401, "Token expired", "The token's lifetime is over; refresh or log in again."
+    ),
+    "token-revoked": ProblemType(
+        401, "Token revoked", "The token's family was revoked (logout, reuse, account change)."
+    ),
     "forbidden": ProblemType(403, "Forbidden", "The caller's role may not use this function."),
-    "csrf-failed": ProblemType(401, "CSRF check failed", "A cookie-authenticated unsafe request lacks the matching X-CSRF-TOKEN header."),
-    "account-locked": ProblemType(403, "Account locked", "Too many failed logins; an admin must unlock the account."),
-    "account-disabled": ProblemType(401, "Account disabled", "The account was disabled by an admin."),
-    "rate-limited": ProblemType(429, "Too many requests", "Slow down; `Retry-After` says when to try again."),
-    "conflict": ProblemType(409, "Conflict", "The request conflicts with the current state of the resource."),
-    "idempotency-conflict": ProblemType(409, "Idempotency conflict", "The same op_id was sent before with a different payload."),
-    "record-locked": ProblemType(409, "Record locked", "The record can no longer be changed (e.g. an approved inspection)."),
-    "client-outdated": ProblemType(426, "Client outdated", "The schema_version is not supported; reload the app."),
-    "device-revoked": ProblemType(401, "Device revoked", "An admin revoked this device; its local data must be wiped."),
-    "device-mismatch": ProblemType(403, "Device mismatch", "The request names another device than the token's."),
-    "internal-error": ProblemType(500, "Internal error", "Something failed on the server; the request id is logged."),
+    "csrf-failed": ProblemType(
+        401,
+        "CSRF check failed",
+        "A cookie-authenticated unsafe request lacks the matching X-CSRF-TOKEN header.",
+    ),
+    "account-locked": ProblemType(
+        403, "Account locked", "Too many failed logins; an admin must unlock the account."
+    ),
+    "account-disabled": ProblemType(
+        401, "Account disabled", "The account was disabled by an admin."
+    ),
+    "rate-limited": ProblemType(
+        429, "Too many requests", "Slow down; `Retry-After` says when to try again."
+    ),
+    "conflict": ProblemType(
+        409, "Conflict", "The request conflicts with the current state of the resource."
+    ),
+    "idempotency-conflict": ProblemType(
+        409, "Idempotency conflict", "The same op_id was sent before with a different payload."
+    ),
+    "record-locked": ProblemType(
+        409, "Record locked", "The record can no longer be changed (e.g. an approved inspection)."
+    ),
+    "client-outdated": ProblemType(
+        426, "Client outdated", "The schema_version is not supported; reload the app."
+    ),
+    "device-revoked": ProblemType(
+        401, "Device revoked", "An admin revoked this device; its local data must be wiped."
+    ),
+    "device-mismatch": ProblemType(
+        403, "Device mismatch", "The request names another device than the token's."
+    ),
+    "internal-error": ProblemType(
+        500, "Internal error", "Something failed on the server; the request id is logged."
+    ),
 }
 
 
@@ -132,7 +172,15 @@ def _flatten_webargs_messages(messages: Any) -> dict[str, list[str]]:
     if not isinstance(messages, dict):
         return {"_schema": [str(messages)]}
     for location_or_field, value in messages.items():
-        if location_or_field in {"json", "query", "querystring", "form", "headers", "files", "view_args"} and isinstance(value, dict):
+        if location_or_field in {
+            "json",
+            "query",
+            "querystring",
+            "form",
+            "headers",
+            "files",
+            "view_args",
+        } and isinstance(value, dict):
             for field, field_messages in value.items():
                 errors[str(field)] = _as_list(field_messages)
         else:
@@ -157,7 +205,11 @@ def problem_from_http_exception(error: HTTPException) -> Problem:
     if status == 400 and messages and "json" in messages:
         return Problem("malformed-json", "The body is not valid JSON.")
     if status == 422 and messages is not None:
-        return Problem("validation-error", "Some fields are invalid.", errors=_flatten_webargs_messages(messages))
+        return Problem(
+            "validation-error",
+            "Some fields are invalid.",
+            errors=_flatten_webargs_messages(messages),
+        )
     slug = _STATUS_SLUGS.get(status, "internal-error" if status >= 500 else "bad-request")
     if status == 400 and request.is_json and _body_is_malformed_json():
         slug = "malformed-json"
@@ -165,8 +217,9 @@ def problem_from_http_exception(error: HTTPException) -> Problem:
     if status >= 500:
         detail = CATALOGUE["internal-error"].doc
     headers = {k: v for k, v in (data.get("headers") or {}).items()}
-    if status == 405 and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(error.valid_methods or [])
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
     return Problem(slug, detail, status=status, headers=headers)
 
 
@@ -203,5 +256,9 @@ def register_problem_handlers(app: Flask) -> None:
         # messages); the traceback itself only at DEBUG, for a developer's console.
         log.error("unhandled %s in request %s", type(error).__name__, request_id)
         log.debug("traceback of request %s", request_id, exc_info=error)
-        problem = Problem("internal-error", f"Request {request_id} failed; it is logged under this id.", request_id=request_id)
+        problem = Problem(
+            "internal-error",
+            f"Request {request_id} failed; it is logged under this id.",
+            request_id=request_id,
+        )
         return problem_response(problem)

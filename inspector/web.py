@@ -30,7 +30,9 @@ PLACEHOLDER = Path(__file__).parent / "placeholder"
 def init_app(app: Flask) -> None:
     @app.before_request
     def _tag_request() -> None:
-        request.environ["inspector.request_id"] = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        request.environ["inspector.request_id"] = (
+            request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        )
 
     @app.before_request
     def _require_json_bodies() -> None:
@@ -39,7 +41,9 @@ def init_app(app: Flask) -> None:
             return
         if not request.path.startswith("/api/") or request.path.startswith(RAW_BODY_PREFIXES):
             return
-        has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"
+        has_body = (request.content_length or 0) > 0 or request.headers.get(
+            "Transfer-Encoding"
+        ) == "chunked"
         if has_body and not request.is_json:
             raise Problem("unsupported-media-type", "Send the body as application/json.")
 
@@ -47,7 +51,10 @@ def init_app(app: Flask) -> None:
     def _security_headers(response: Response) -> Response:
         headers = response.headers
         docs = request.path.startswith("/api/docs")
-        headers.setdefault("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY)
+        headers.setdefault(
+            "Content-Security-Policy",
+            DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY,
+        )
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "no-referrer")

@@ -39,7 +39,9 @@ def me_payload(user: User, device: Any = None) -> dict[str, Any]:
         "username": user.username,
         "display_name": user.display_name,
         "role": user.role,
-        "field_office": {"id": office.id, "name": office.name, "states": office.states} if office else None,
+        "field_office": {"id": office.id, "name": office.name, "states": office.states}
+        if office
+        else None,
         "device_id": device,
     }
 
@@ -52,7 +54,7 @@ def _expires_in() -> int:
 
 def _do_login(data: dict[str, Any]) -> tuple[User, TokenPair]:
     result = service.login(
-        db.session,
+        db.session(),
         username=data["username"],
         password=data["password"],
         device_id=data.get("device_id"),
@@ -78,7 +80,9 @@ class Login(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Log in from the PWA: tokens are set as HttpOnly cookies with a CSRF double submit."""
         user, tokens = _do_login(data)
-        body = SessionSchema().dump({"user": me_payload(user, data.get("device_id")), "expires_in": _expires_in()})
+        body = SessionSchema().dump(
+            {"user": me_payload(user, data.get("device_id")), "expires_in": _expires_in()}
+        )
         response = jsonify(body)
         set_access_cookies(response, tokens.access_token)
         set_refresh_cookies(response, tokens.refresh_token)
@@ -97,8 +101,12 @@ class Token(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Log in as an API client: the token pair comes back as JSON (send it as Bearer)."""
         _user, tokens = _do_login(data)
-        return {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
-                "token_type": "Bearer", "expires_in": _expires_in()}
+        return {
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": _expires_in(),
+        }
 
 
 @blp.route("/auth/refresh")
@@ -110,10 +118,14 @@ class Refresh(MethodView):
     @blp.alt_response(401, description="Token expired, revoked or invalid")
     def post(self) -> Any:
         """Rotate the refresh token; a spent one reused after 30 s ends the session."""
-        tokens = service.refresh(db.session, get_jwt(), current_user)
+        tokens = service.refresh(db.session(), get_jwt(), current_user)
         db.session.commit()
-        body = {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
-                "token_type": "Bearer", "expires_in": _expires_in()}
+        body = {
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": _expires_in(),
+        }
         response = jsonify(TokenPairSchema().dump(body))
         if request.cookies.get("refresh_token_cookie"):
             set_access_cookies(response, tokens.access_token)
@@ -128,7 +140,7 @@ class Logout(MethodView):
     @blp.alt_response(401, description="Not logged in")
     def post(self) -> Any:
         """End the session: the whole token family is revoked."""
-        service.logout(db.session, get_jwt(), current_user, request.remote_addr)
+        service.logout(db.session(), get_jwt(), current_user, request.remote_addr)
         db.session.commit()
         response = jsonify({})
         response.status_code = 204

@@ -15,8 +15,11 @@ class StrictSchema(ma.Schema):
 class LoginSchema(StrictSchema):
     username = ma.fields.String(required=True, validate=ma.validate.Length(1, 80))
     password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(1, 1024))
-    device_id = ma.fields.UUID(load_default=None, allow_none=True,
-                               metadata={"description": "The installation's UUID; needed to sync."})
+    device_id = ma.fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The installation's UUID; needed to sync."},
+    )
 
 
 class TokenPairSchema(ma.Schema):

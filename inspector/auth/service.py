@@ -38,8 +38,15 @@ def require_role(actor: User, *roles: str) -> None:
         raise Problem("forbidden", f"This needs the role {' or '.join(roles)}.")
 
 
-def login(session: Session, *, username: str, password: str, device_id: uuid.UUID | None,
-          address: str | None, user_agent: str | None = None) -> LoginResult:
+def login(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    device_id: uuid.UUID | None,
+    address: str | None,
+    user_agent: str | None = None,
+) -> LoginResult:
     """Check a password, count failures, lock on the 5th in 15 minutes, start a family.
 
     A wrong user name and a wrong password answer the same; a locked account
@@ -50,8 +57,14 @@ def login(session: Session, *, username: str, password: str, device_id: uuid.UUI
     password_ok = verify_password(user.password_hash if user else None, password)
     wrong = Problem("unauthorized", "Wrong user name or password.")
     if user is None:
-        audit.record(session, "login", outcome="failure", actor_username=username[:80], address=address,
-                     details={"reason": "unknown-user"})
+        audit.record(
+            session,
+            "login",
+            outcome="failure",
+            actor_username=username[:80],
+            address=address,
+            details={"reason": "unknown-user"},
+        )
         return LoginResult(None, None, wrong)
     if not password_ok:
         now = utcnow()
@@ -63,42 +76,101 @@ def login(session: Session, *, username: str, password: str, device_id: uuid.UUI
         newly_locked = not user.locked and user.failed_logins >= config["LOCKOUT_THRESHOLD"]
         if newly_locked:
             user.locked = True
-        audit.record(session, "login", outcome="failure", actor=user, address=address,
-                     details={"reason": "wrong-password", "failures": user.failed_logins})
+        audit.record(
+            session,
+            "login",
+            outcome="failure",
+            actor=user,
+            address=address,
+            details={"reason": "wrong-password", "failures": user.failed_logins},
+        )
         if newly_locked:
-            audit.record(session, "account-locked", actor=user, target_type="user", target_id=user.id, address=address)
+            audit.record(
+                session,
+                "account-locked",
+                actor=user,
+                target_type="user",
+                target_id=user.id,
+                address=address,
+            )
         return LoginResult(user, None, wrong)
     if user.locked:
-        audit.record(session, "login", outcome="failure", actor=user, address=address, details={"reason": "locked"})
-        return LoginResult(user, None, Problem("account-locked", "This account is locked; ask an admin to unlock it."))
+        audit.record(
+            session,
+            "login",
+            outcome="failure",
+            actor=user,
+            address=address,
+            details={"reason": "locked"},
+        )
+        return LoginResult(
+            user,
+            None,
+            Problem("account-locked", "This account is locked; ask an admin to unlock it."),
+        )
     if not user.active:
-        audit.record(session, "login", outcome="failure", actor=user, address=address, details={"reason": "disabled"})
+        audit.record(
+            session,
+            "login",
+            outcome="failure",
+            actor=user,
+            address=address,
+            details={"reason": "disabled"},
+        )
         return LoginResult(user, None, wrong)
     if device_id is not None:
         device = bind_device(session, user, device_id, user_agent)
         if device.revoked_at is not None:
-            audit.record(session, "login", outcome="failure", actor=user, address=address,
-                         details={"reason": "device-revoked", "device_id": str(device_id)})
-            return LoginResult(user, None, Problem("device-revoked", "This device was revoked; clear its data.", wipe=True))
+            audit.record(
+                session,
+                "login",
+                outcome="failure",
+                actor=user,
+                address=address,
+                details={"reason": "device-revoked", "device_id": str(device_id)},
+            )
+            return LoginResult(
+                user,
+                None,
+                Problem("device-revoked", "This device was revoked; clear its data.", wipe=True),
+            )
     user.failed_logins = 0
     user.failed_window_started_at = None
     now = utcnow().replace(microsecond=0)
-    family = TokenFamily(user_id=user.id, device_id=device_id, created_at=now, generation_issued_at=now,
-                         last_seen_at=now, expires_at=now + config["JWT_REFRESH_TOKEN_EXPIRES"])
+    family = TokenFamily(
+        user_id=user.id,
+        device_id=device_id,
+        created_at=now,
+        generation_issued_at=now,
+        last_seen_at=now,
+        expires_at=now + config["JWT_REFRESH_TOKEN_EXPIRES"],
+    )
     session.add(family)
     session.flush()
-    audit.record(session, "login", actor=user, address=address,
-                 details={"device_id": str(device_id) if device_id else None, "family": str(family.id)})
+    audit.record(
+        session,
+        "login",
+        actor=user,
+        address=address,
+        details={"device_id": str(device_id) if device_id else None, "family": str(family.id)},
+    )
     return LoginResult(user, issue_pair(family, user), None)
 
 
-def bind_device(session: Session, user: User, device_id: uuid.UUID, user_agent: str | None) -> Device:
+def bind_device(
+    session: Session, user: User, device_id: uuid.UUID, user_agent: str | None
+) -> Device:
     """A device id belongs to the first user who logs in with it; another user's login moves it."""
     device = session.get(Device, device_id)
     now = utcnow()
     if device is None:
-        device = Device(id=device_id, user_id=user.id, first_seen_at=now, last_seen_at=now,
-                        user_agent=(user_agent or "")[:255] or None)
+        device = Device(
+            id=device_id,
+            user_id=user.id,
+            first_seen_at=now,
+            last_seen_at=now,
+            user_agent=(user_agent or "")[:255] or None,
+        )
         session.add(device)
     elif device.revoked_at is None:
         device.user_id = user.id
@@ -118,15 +190,27 @@ def check_token(session: Session, payload: dict[str, Any]) -> Problem | None:
         return problem
     if payload.get("type") == "refresh" and payload["gen"] < family.generation:
         grace: timedelta = current_app.config["REFRESH_REUSE_GRACE"]
-        in_grace = (payload["gen"] == family.generation - 1 and family.rotated_at is not None
-                    and utcnow() - family.rotated_at <= grace)
+        in_grace = (
+            payload["gen"] == family.generation - 1
+            and family.rotated_at is not None
+            and utcnow() - family.rotated_at <= grace
+        )
         if not in_grace:
             revoke_family(session, family, "refresh-reuse")
             user = session.get(User, family.user_id)
-            audit.record(session, "refresh-reuse", outcome="failure", actor=user, target_type="token_family",
-                         target_id=family.id, details={"generation": payload["gen"]})
+            audit.record(
+                session,
+                "refresh-reuse",
+                outcome="failure",
+                actor=user,
+                target_type="token_family",
+                target_id=family.id,
+                details={"generation": payload["gen"]},
+            )
             session.commit()
-            return Problem("token-revoked", "A spent refresh token was used again; the session is ended.")
+            return Problem(
+                "token-revoked", "A spent refresh token was used again; the session is ended."
+            )
     now = utcnow()
     if now - family.last_seen_at > LAST_SEEN_RESOLUTION:
         family.last_seen_at = now
@@ -156,16 +240,23 @@ def revoke_family(session: Session, family: TokenFamily, reason: str) -> None:
         family.revoked_reason = reason
 
 
-def revoke_families_of(session: Session, *, user_id: uuid.UUID | None = None,
-                       device_id: uuid.UUID | None = None, reason: str) -> int:
+def revoke_families_of(
+    session: Session,
+    *,
+    user_id: uuid.UUID | None = None,
+    device_id: uuid.UUID | None = None,
+    reason: str,
+) -> int:
     """Revoke every live family of a user or a device at once; returns how many."""
     query = sa.update(TokenFamily).where(TokenFamily.revoked_at.is_(None))
     if user_id is not None:
         query = query.where(TokenFamily.user_id == user_id)
     if device_id is not None:
         query = query.where(TokenFamily.device_id == device_id)
-    result = session.execute(query.values(revoked_at=utcnow(), revoked_reason=reason),
-                             execution_options={"synchronize_session": False})
+    result = session.execute(
+        query.values(revoked_at=utcnow(), revoked_reason=reason),
+        execution_options={"synchronize_session": False},
+    )
     session.expire_all()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -174,5 +265,11 @@ def logout(session: Session, payload: dict[str, Any], user: User, address: str |
     family = session.get(TokenFamily, uuid.UUID(payload["fam"]))
     if family is not None:
         revoke_family(session, family, "logout")
-    audit.record(session, "logout", actor=user, target_type="token_family",
-                 target_id=payload.get("fam"), address=address)
+    audit.record(
+        session,
+        "logout",
+        actor=user,
+        target_type="token_family",
+        target_id=payload.get("fam"),
+        address=address,
+    )

@@ -68,7 +68,9 @@ def family_problem(family: TokenFamily | None, payload: dict[str, Any]) -> Probl
         return Problem("token-revoked", "This session is unknown.")
     if family.revoked_at is not None:
         if family.revoked_reason == "device-revoked":
-            return Problem("device-revoked", "An admin revoked this device; clear its local data.", wipe=True)
+            return Problem(
+                "device-revoked", "An admin revoked this device; clear its local data.", wipe=True
+            )
         return Problem("token-revoked", "This session was ended; log in again.")
     now = utcnow()
     if now >= family.expires_at:
@@ -88,7 +90,7 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
     def _is_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
         from inspector.auth import service
 
-        problem = service.check_token(db.session, payload)
+        problem = service.check_token(db.session(), payload)
         if problem is not None:
             request.environ["inspector.token_problem"] = problem
             return True
@@ -101,7 +103,9 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.expired_token_loader
     def _expired(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
-        return problem_response(Problem("token-expired", "The token has expired; refresh or log in again."))
+        return problem_response(
+            Problem("token-expired", "The token has expired; refresh or log in again.")
+        )
 
     @jwt.invalid_token_loader
     def _invalid(reason: str) -> Any:
@@ -110,7 +114,9 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
     @jwt.unauthorized_loader
     def _missing(reason: str) -> Any:
         if "csrf" in reason.lower():
-            return problem_response(Problem("csrf-failed", "Send the X-CSRF-TOKEN header with cookie sessions."))
+            return problem_response(
+                Problem("csrf-failed", "Send the X-CSRF-TOKEN header with cookie sessions.")
+            )
         return problem_response(Problem("unauthorized", "Log in first: no token was sent."))
 
     @jwt.user_lookup_loader
@@ -138,4 +144,11 @@ def device_of(payload: dict[str, Any]) -> uuid.UUID | None:
     return uuid.UUID(dev) if dev else None
 
 
-__all__ = ["Device", "TokenPair", "device_of", "family_problem", "issue_pair", "register_jwt_callbacks"]
+__all__ = [
+    "Device",
+    "TokenPair",
+    "device_of",
+    "family_problem",
+    "issue_pair",
+    "register_jwt_callbacks",
+]

@@ -25,7 +25,7 @@ class Checklists(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, pagination_parameters: Any) -> Any:
         """Every published checklist version."""
-        return page_of(db.session, service.list_checklists(), pagination_parameters)
+        return page_of(db.session(), service.list_checklists(), pagination_parameters)
 
 
 @blp.route("/checklists/<uuid:checklist_id>")
@@ -36,4 +36,4 @@ class ChecklistById(MethodView):
     @blp.alt_response(404, description="No such checklist")
     def get(self, checklist_id: uuid.UUID) -> Any:
         """One checklist version with its items."""
-        return service.get_checklist(db.session, checklist_id)
+        return service.get_checklist(db.session(), checklist_id)

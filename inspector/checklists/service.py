@@ -13,13 +13,15 @@ from inspector.problems import Problem
 DEFAULT_CHECKLIST_KEY = "ffl-compliance"
 
 
-def list_checklists() -> sa.Select[tuple[Checklist]]:
+def list_checklists() -> sa.Select[Checklist]:
     return sa.select(Checklist).order_by(Checklist.key, Checklist.version)
 
 
 def get_checklist(session: Session, checklist_id: uuid.UUID) -> Checklist:
     checklist = session.scalar(
-        sa.select(Checklist).options(selectinload(Checklist.items)).where(Checklist.id == checklist_id)
+        sa.select(Checklist)
+        .options(selectinload(Checklist.items))
+        .where(Checklist.id == checklist_id)
     )
     if checklist is None:
         raise Problem("not-found", "No such checklist.")

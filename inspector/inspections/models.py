@@ -12,7 +12,13 @@ from inspector.db import Base, JSONDoc, SyncedColumns
 
 INSPECTION_TYPES = ("application", "compliance", "recall")
 INSPECTION_STATUSES = ("assigned", "in_progress", "submitted", "returned", "approved", "cancelled")
-OUTCOMES = ("no_violations", "report_of_violations", "warning_letter", "warning_conference", "revocation")
+OUTCOMES = (
+    "no_violations",
+    "report_of_violations",
+    "warning_letter",
+    "warning_conference",
+    "revocation",
+)
 FINDING_RESULTS = ("compliant", "violation", "not_applicable", "not_reviewed")
 
 
@@ -49,7 +55,9 @@ class Finding(SyncedColumns, Base):
     """The answer to one checklist item; unique per (inspection, item)."""
 
     __tablename__ = "findings"
-    __table_args__ = (sa.UniqueConstraint("inspection_id", "item_key", name="uq_findings_natural_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("inspection_id", "item_key", name="uq_findings_natural_key"),
+    )
 
     inspection_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inspections.id"))
     item_key: Mapped[str] = mapped_column(sa.String(60))

@@ -26,7 +26,9 @@ class Inspections(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, filters: dict[str, Any], pagination_parameters: Any) -> Any:
         """The caller's inspections (investigator), office's (reviewer) or all (admin)."""
-        return page_of(db.session, service.search_inspections(current_user, filters), pagination_parameters)
+        return page_of(
+            db.session(), service.search_inspections(current_user, filters), pagination_parameters
+        )
 
 
 @blp.route("/inspections/<uuid:inspection_id>")
@@ -37,7 +39,7 @@ class InspectionById(MethodView):
     @blp.alt_response(404, description="No such inspection, or not the caller's")
     def get(self, inspection_id: uuid.UUID) -> Any:
         """One inspection."""
-        return service.get_inspection(db.session, current_user, inspection_id)
+        return service.get_inspection(db.session(), current_user, inspection_id)
 
 
 @blp.route("/inspections/<uuid:inspection_id>/findings")
@@ -49,8 +51,8 @@ class InspectionFindings(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, inspection_id: uuid.UUID, pagination_parameters: Any) -> Any:
         """The findings of one inspection."""
-        query = service.findings_of(db.session, current_user, inspection_id)
-        return page_of(db.session, query, pagination_parameters)
+        query = service.findings_of(db.session(), current_user, inspection_id)
+        return page_of(db.session(), query, pagination_parameters)
 
 
 @blp.route("/findings/<uuid:finding_id>")
@@ -61,4 +63,4 @@ class FindingById(MethodView):
     @blp.alt_response(404, description="No such finding, or not the caller's")
     def get(self, finding_id: uuid.UUID) -> Any:
         """One finding."""
-        return service.get_finding(db.session, current_user, finding_id)
+        return service.get_finding(db.session(), current_user, finding_id)

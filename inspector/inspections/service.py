@@ -13,7 +13,7 @@ from inspector.offices.models import User
 from inspector.problems import Problem
 
 
-def visible_inspections(actor: User) -> sa.Select[tuple[Inspection]]:
+def visible_inspections(actor: User) -> sa.Select[Inspection]:
     """Investigators: their own; reviewers: their office's; admins: all. Tombstones never."""
     query = sa.select(Inspection).where(Inspection.deleted_at.is_(None))
     if actor.role == "investigator":
@@ -23,12 +23,17 @@ def visible_inspections(actor: User) -> sa.Select[tuple[Inspection]]:
     return query
 
 
-def search_inspections(actor: User, filters: dict[str, Any]) -> sa.Select[tuple[Inspection]]:
+def search_inspections(actor: User, filters: dict[str, Any]) -> sa.Select[Inspection]:
     query = visible_inspections(actor)
     for name in ("status", "investigator_id", "licensee_id"):
         if (value := filters.get(name)) is not None:
             query = query.where(getattr(Inspection, name) == value)
-    return query.order_by(Inspection.due_date.is_(None), Inspection.due_date, Inspection.priority.desc(), Inspection.id)
+    return query.order_by(
+        Inspection.due_date.is_(None),
+        Inspection.due_date,
+        Inspection.priority.desc(),
+        Inspection.id,
+    )
 
 
 def get_inspection(session: Session, actor: User, inspection_id: uuid.UUID) -> Inspection:
@@ -38,15 +43,21 @@ def get_inspection(session: Session, actor: User, inspection_id: uuid.UUID) -> I
     return inspection
 
 
-def visible_findings(actor: User) -> sa.Select[tuple[Finding]]:
+def visible_findings(actor: User) -> sa.Select[Finding]:
     """A finding is visible with its inspection."""
     inspections = visible_inspections(actor).with_only_columns(Inspection.id)
-    return sa.select(Finding).where(Finding.deleted_at.is_(None), Finding.inspection_id.in_(inspections))
+    return sa.select(Finding).where(
+        Finding.deleted_at.is_(None), Finding.inspection_id.in_(inspections)
+    )
 
 
-def findings_of(session: Session, actor: User, inspection_id: uuid.UUID) -> sa.Select[tuple[Finding]]:
+def findings_of(session: Session, actor: User, inspection_id: uuid.UUID) -> sa.Select[Finding]:
     get_inspection(session, actor, inspection_id)
-    return visible_findings(actor).where(Finding.inspection_id == inspection_id).order_by(Finding.item_key)
+    return (
+        visible_findings(actor)
+        .where(Finding.inspection_id == inspection_id)
+        .order_by(Finding.item_key)
+    )
 
 
 def get_finding(session: Session, actor: User, finding_id: uuid.UUID) -> Finding:

@@ -43,7 +43,16 @@ class LicenseNumber:
 
     @property
     def normalised(self) -> str:
-        return "-".join((self.region, self.district, self.county, self.license_type, self.expiration, self.sequence))
+        return "-".join(
+            (
+                self.region,
+                self.district,
+                self.county,
+                self.license_type,
+                self.expiration,
+                self.sequence,
+            )
+        )
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -60,7 +69,8 @@ def parse_license_number(text: str) -> LicenseNumber:
     match = _HYPHENATED.match(cleaned) or _COMPACT.match(cleaned)
     if match is None:
         raise InvalidLicenseNumber(
-            "expected R-DD-CCC-TT-YM-SSSSS (15 characters without hyphens), e.g. 5-74-201-01-7F-04321"
+            "expected R-DD-CCC-TT-YM-SSSSS (15 characters without hyphens), "
+            "e.g. 5-74-201-01-7F-04321"
         )
     region, district, county, license_type, expiration, sequence = match.groups()
     if region not in REGIONS:
@@ -72,7 +82,10 @@ def parse_license_number(text: str) -> LicenseNumber:
     return LicenseNumber(region, district, county, license_type, expiration, sequence)
 
 
-def format_license_number(region: str, district: str, county: str, license_type: str,
-                          expiration: str, sequence: str) -> str:
+def format_license_number(
+    region: str, district: str, county: str, license_type: str, expiration: str, sequence: str
+) -> str:
     """Build and validate a number from the columns of ATF's listing."""
-    return parse_license_number(f"{region}-{district}-{county}-{license_type}-{expiration}-{sequence}").normalised
+    return parse_license_number(
+        f"{region}-{district}-{county}-{license_type}-{expiration}-{sequence}"
+    ).normalised

@@ -26,7 +26,9 @@ class Licensees(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, filters: dict[str, Any], pagination_parameters: Any) -> Any:
         """Search licensees by name, license number or city; filter by state, type, office."""
-        return page_of(db.session, service.search_licensees(current_user, filters), pagination_parameters)
+        return page_of(
+            db.session(), service.search_licensees(current_user, filters), pagination_parameters
+        )
 
 
 @blp.route("/licensees/<uuid:licensee_id>")
@@ -37,4 +39,4 @@ class LicenseeById(MethodView):
     @blp.alt_response(404, description="No such licensee, or not in the caller's office")
     def get(self, licensee_id: uuid.UUID) -> Any:
         """One licensee."""
-        return service.get_licensee(db.session, current_user, licensee_id)
+        return service.get_licensee(db.session(), current_user, licensee_id)

@@ -31,8 +31,10 @@ class LicenseeQueryArgsSchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE  # page and page_size belong to the paginator
 
-    q = ma.fields.String(metadata={"description": "name, license number or city contains"},
-                         validate=ma.validate.Length(1, 100))
+    q = ma.fields.String(
+        metadata={"description": "name, license number or city contains"},
+        validate=ma.validate.Length(1, 100),
+    )
     state = ma.fields.String(validate=ma.validate.Regexp(r"^[A-Z]{2}$"))
     license_type = ma.fields.String(validate=ma.validate.OneOf(sorted(LICENSE_TYPES)))
     field_office_id = ma.fields.UUID()

@@ -13,7 +13,7 @@ from inspector.offices.models import User
 from inspector.problems import Problem
 
 
-def visible_licensees(actor: User) -> sa.Select[tuple[Licensee]]:
+def visible_licensees(actor: User) -> sa.Select[Licensee]:
     """Admins see every licensee; everyone else those of their field office."""
     query = sa.select(Licensee)
     if actor.role != "admin":
@@ -21,7 +21,7 @@ def visible_licensees(actor: User) -> sa.Select[tuple[Licensee]]:
     return query
 
 
-def search_licensees(actor: User, filters: dict[str, Any]) -> sa.Select[tuple[Licensee]]:
+def search_licensees(actor: User, filters: dict[str, Any]) -> sa.Select[Licensee]:
     query = visible_licensees(actor)
     if text := filters.get("q"):
         pattern = f"%{text.strip().lower()}%"

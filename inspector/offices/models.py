@@ -37,7 +37,9 @@ class OfficeState(Base):
     __tablename__ = "office_states"
 
     state: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
-    office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("field_offices.id", ondelete="CASCADE"), index=True)
+    office_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("field_offices.id", ondelete="CASCADE"), index=True
+    )
 
     office: Mapped[FieldOffice] = relationship(back_populates="coverage")
 
@@ -55,7 +57,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
     role: Mapped[str] = mapped_column(sa.String(20))
-    field_office_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("field_offices.id"), index=True)
+    field_office_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("field_offices.id"), index=True
+    )
     #: argon2id hash; never leaves the server, never logged.
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)

@@ -34,7 +34,7 @@ class FieldOffices(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, pagination_parameters: Any) -> Any:
         """Every field office with the states it covers."""
-        return page_of(db.session, service.list_offices(current_user), pagination_parameters)
+        return page_of(db.session(), service.list_offices(current_user), pagination_parameters)
 
     @blp.arguments(FieldOfficeCreateSchema)
     @blp.response(201, FieldOfficeSchema)
@@ -42,7 +42,7 @@ class FieldOffices(MethodView):
     @blp.alt_response(409, description="Name taken")
     def post(self, data: dict[str, Any]) -> Any:
         """Create a field office covering some states."""
-        office = service.create_office(db.session, current_user, data, request.remote_addr)
+        office = service.create_office(db.session(), current_user, data, request.remote_addr)
         db.session.commit()
         return office
 
@@ -57,7 +57,9 @@ class Users(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, filters: dict[str, Any], pagination_parameters: Any) -> Any:
         """Every user account."""
-        return page_of(db.session, service.list_users(current_user, filters), pagination_parameters)
+        return page_of(
+            db.session(), service.list_users(current_user, filters), pagination_parameters
+        )
 
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
@@ -65,7 +67,7 @@ class Users(MethodView):
     @blp.alt_response(409, description="User name taken")
     def post(self, data: dict[str, Any]) -> Any:
         """Create a user."""
-        user = service.create_user(db.session, current_user, data, request.remote_addr)
+        user = service.create_user(db.session(), current_user, data, request.remote_addr)
         db.session.commit()
         return user
 
@@ -79,7 +81,7 @@ class UserById(MethodView):
     @blp.alt_response(404, description="No such user")
     def get(self, user_id: uuid.UUID) -> Any:
         """One user."""
-        return service.get_user(db.session, current_user, user_id)
+        return service.get_user(db.session(), current_user, user_id)
 
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
@@ -87,7 +89,7 @@ class UserById(MethodView):
     @blp.alt_response(404, description="No such user")
     def patch(self, data: dict[str, Any], user_id: uuid.UUID) -> Any:
         """Change role, office, name, password or disable; sessions end at once."""
-        user = service.update_user(db.session, current_user, user_id, data, request.remote_addr)
+        user = service.update_user(db.session(), current_user, user_id, data, request.remote_addr)
         db.session.commit()
         return user
 
@@ -101,6 +103,6 @@ class UserUnlock(MethodView):
     @blp.alt_response(404, description="No such user")
     def post(self, user_id: uuid.UUID) -> Any:
         """Unlock an account locked by failed logins."""
-        user = service.unlock_user(db.session, current_user, user_id, request.remote_addr)
+        user = service.unlock_user(db.session(), current_user, user_id, request.remote_addr)
         db.session.commit()
         return user

@@ -19,7 +19,9 @@ class FieldOfficeCreateSchema(ma.Schema):
         unknown = ma.RAISE
 
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 120))
-    states = ma.fields.List(ma.fields.String(validate=STATE), required=True, validate=ma.validate.Length(min=1))
+    states = ma.fields.List(
+        ma.fields.String(validate=STATE), required=True, validate=ma.validate.Length(min=1)
+    )
 
 
 class UserSchema(ma.Schema):
@@ -41,7 +43,9 @@ class UserCreateSchema(ma.Schema):
     display_name = ma.fields.String(required=True, validate=ma.validate.Length(1, 120))
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
     field_office_id = ma.fields.UUID(load_default=None, allow_none=True)
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(12, 1024))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(12, 1024)
+    )
 
 
 class UserUpdateSchema(ma.Schema):

@@ -15,34 +15,48 @@ from inspector.offices.models import FieldOffice, OfficeState, User
 from inspector.problems import Problem
 
 
-def list_offices(actor: User) -> sa.Select[tuple[FieldOffice]]:
+def list_offices(actor: User) -> sa.Select[FieldOffice]:
     require_role(actor, "admin")
     return sa.select(FieldOffice).order_by(FieldOffice.name)
 
 
-def create_office(session: Session, actor: User, data: dict[str, Any], address: str | None) -> FieldOffice:
+def create_office(
+    session: Session, actor: User, data: dict[str, Any], address: str | None
+) -> FieldOffice:
     require_role(actor, "admin")
     if session.scalar(sa.select(FieldOffice.id).where(FieldOffice.name == data["name"])):
         raise Problem("conflict", "A field office with this name exists.")
     states = sorted(set(data["states"]))
     taken = session.scalars(sa.select(OfficeState.state).where(OfficeState.state.in_(states))).all()
     if taken:
-        raise Problem("validation-error", "Some states are covered by another office.",
-                      errors={"states": [f"{s} is covered by another office" for s in taken]})
+        raise Problem(
+            "validation-error",
+            "Some states are covered by another office.",
+            errors={"states": [f"{s} is covered by another office" for s in taken]},
+        )
     office = FieldOffice(name=data["name"], coverage=[OfficeState(state=s) for s in states])
     session.add(office)
     session.flush()
-    audit.record(session, "office-created", actor=actor, target_type="field_office", target_id=office.id,
-                 address=address, details={"name": office.name, "states": states})
+    audit.record(
+        session,
+        "office-created",
+        actor=actor,
+        target_type="field_office",
+        target_id=office.id,
+        address=address,
+        details={"name": office.name, "states": states},
+    )
     return office
 
 
 def office_for_state(session: Session, state: str) -> FieldOffice | None:
     """The office whose coverage includes the state (licensees belong to it by default)."""
-    return session.scalar(sa.select(FieldOffice).join(OfficeState).where(OfficeState.state == state))
+    return session.scalar(
+        sa.select(FieldOffice).join(OfficeState).where(OfficeState.state == state)
+    )
 
 
-def list_users(actor: User, filters: dict[str, Any]) -> sa.Select[tuple[User]]:
+def list_users(actor: User, filters: dict[str, Any]) -> sa.Select[User]:
     require_role(actor, "admin")
     query = sa.select(User).order_by(User.username)
     if role := filters.get("role"):
@@ -62,10 +76,17 @@ def get_user(session: Session, actor: User, user_id: uuid.UUID) -> User:
 
 def _check_office(session: Session, role: str, office_id: uuid.UUID | None) -> None:
     if role != "admin" and office_id is None:
-        raise Problem("validation-error", "Investigators and reviewers belong to a field office.",
-                      errors={"field_office_id": ["required for this role"]})
+        raise Problem(
+            "validation-error",
+            "Investigators and reviewers belong to a field office.",
+            errors={"field_office_id": ["required for this role"]},
+        )
     if office_id is not None and session.get(FieldOffice, office_id) is None:
-        raise Problem("validation-error", "No such field office.", errors={"field_office_id": ["unknown office"]})
+        raise Problem(
+            "validation-error",
+            "No such field office.",
+            errors={"field_office_id": ["unknown office"]},
+        )
 
 
 def create_user(session: Session, actor: User, data: dict[str, Any], address: str | None) -> User:
@@ -73,22 +94,38 @@ def create_user(session: Session, actor: User, data: dict[str, Any], address: st
     _check_office(session, data["role"], data.get("field_office_id"))
     if session.scalar(sa.select(User.id).where(User.username == data["username"])):
         raise Problem("conflict", "This user name is taken.")
-    user = User(username=data["username"], display_name=data["display_name"], role=data["role"],
-                field_office_id=data.get("field_office_id") if data["role"] != "admin" else None,
-                password_hash=hash_password(data["password"]))
+    user = User(
+        username=data["username"],
+        display_name=data["display_name"],
+        role=data["role"],
+        field_office_id=data.get("field_office_id") if data["role"] != "admin" else None,
+        password_hash=hash_password(data["password"]),
+    )
     session.add(user)
     session.flush()
-    audit.record(session, "user-created", actor=actor, target_type="user", target_id=user.id, address=address,
-                 details={"username": user.username, "role": user.role,
-                          "field_office_id": str(user.field_office_id) if user.field_office_id else None})
+    audit.record(
+        session,
+        "user-created",
+        actor=actor,
+        target_type="user",
+        target_id=user.id,
+        address=address,
+        details={
+            "username": user.username,
+            "role": user.role,
+            "field_office_id": str(user.field_office_id) if user.field_office_id else None,
+        },
+    )
     return user
 
 
-def update_user(session: Session, actor: User, user_id: uuid.UUID, data: dict[str, Any], address: str | None) -> User:
+def update_user(
+    session: Session, actor: User, user_id: uuid.UUID, data: dict[str, Any], address: str | None
+) -> User:
     """Role, office, password or active changes end the user's sessions at once."""
     user = get_user(session, actor, user_id)
     role = data.get("role", user.role)
-    office_id = data["field_office_id"] if "field_office_id" in data else user.field_office_id
+    office_id = data.get("field_office_id", user.field_office_id)
     if role == "admin":
         office_id = None
     _check_office(session, role, office_id)
@@ -99,8 +136,10 @@ def update_user(session: Session, actor: User, user_id: uuid.UUID, data: dict[st
         changes["role"] = [user.role, role]
         user.role = role
     if office_id != user.field_office_id:
-        changes["field_office_id"] = [str(user.field_office_id) if user.field_office_id else None,
-                                      str(office_id) if office_id else None]
+        changes["field_office_id"] = [
+            str(user.field_office_id) if user.field_office_id else None,
+            str(office_id) if office_id else None,
+        ]
         user.field_office_id = office_id
     if "active" in data and data["active"] != user.active:
         changes["active"] = [user.active, data["active"]]
@@ -109,15 +148,22 @@ def update_user(session: Session, actor: User, user_id: uuid.UUID, data: dict[st
         changes["display_name"] = [user.display_name, data["display_name"]]
         user.display_name = data["display_name"]
     if "password" in data:
-        changes["password"] = "reset"
+        changes["password"] = "reset"  # noqa: S105 - an audit label, not a password
         user.password_hash = hash_password(data["password"])
     if {"role", "field_office_id"} & changes.keys():
         user.scope_epoch += 1  # what the user may see changed: their next pull resyncs
     if {"role", "field_office_id", "active", "password"} & changes.keys():
         revoke_families_of(session, user_id=user.id, reason="account-changed")
     if changes:
-        audit.record(session, "user-updated", actor=actor, target_type="user", target_id=user.id,
-                     address=address, details={"changes": changes})
+        audit.record(
+            session,
+            "user-updated",
+            actor=actor,
+            target_type="user",
+            target_id=user.id,
+            address=address,
+            details={"changes": changes},
+        )
     return user
 
 
@@ -126,5 +172,12 @@ def unlock_user(session: Session, actor: User, user_id: uuid.UUID, address: str 
     user.locked = False
     user.failed_logins = 0
     user.failed_window_started_at = None
-    audit.record(session, "user-unlocked", actor=actor, target_type="user", target_id=user.id, address=address)
+    audit.record(
+        session,
+        "user-unlocked",
+        actor=actor,
+        target_type="user",
+        target_id=user.id,
+        address=address,
+    )
     return user
