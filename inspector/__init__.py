@@ -22,6 +22,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
+    from sqlalchemy.orm import Session
+
+    from inspector.sync import journal
+
+    journal.install(Session)
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)

@@ -10,9 +10,7 @@ from inspector.extensions import db
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    @click.option(
-        "--if-empty", is_flag=True, help="Do nothing when the database already has users."
-    )
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
     def seed_demo_command(if_empty: bool) -> None:
         """Load the demo offices, accounts, licensees and queues (development only)."""
         from inspector.demo import ACCOUNTS, database_is_empty, seed_demo
@@ -25,9 +23,7 @@ def register_commands(app: Flask) -> None:
         else:
             counts = seed_demo(db.session(), password)
             db.session.commit()
-            click.echo(
-                "Seeded: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
-            )
+            click.echo("Seeded: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
         click.echo(f"Demo accounts (password: {password}):")
         for username, display_name, role, office in ACCOUNTS:
             click.echo(f"  {username:<14} {role:<13} {office or 'all offices'}  ({display_name})")

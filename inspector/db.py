@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +71,10 @@ class SyncedColumns:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None]
+    #: conflicts on this record still waiting for a person (server-owned).
+    open_conflicts: Mapped[int] = mapped_column(default=0)
+    #: the record lists a blob whose bytes its writer has not uploaded yet (server-owned).
+    missing_blobs: Mapped[bool] = mapped_column(default=False)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -91,4 +98,18 @@ def configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_INTENT.get() else "BEGIN")
+
+
+#: set while a request is about to read-then-write (a push); SQLite then takes
+#: its write lock at BEGIN, instead of failing when a read snapshot goes stale.
+WRITE_INTENT: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+@contextmanager
+def write_intent() -> Iterator[None]:
+    token = WRITE_INTENT.set(True)
+    try:
+        yield
+    finally:
+        WRITE_INTENT.reset(token)

@@ -17,6 +17,7 @@ from inspector.inspections.models import Inspection
 from inspector.licensees.models import Licensee
 from inspector.licensees.numbers import MONTH_LETTERS, format_license_number, parse_license_number
 from inspector.offices.models import FieldOffice, OfficeState, User
+from inspector.sync.service import record_written
 
 OFFICES = {"Houston": ("TX", "NM"), "Phoenix": ("AZ", "CA")}
 ACCOUNTS = (
@@ -178,27 +179,28 @@ def seed_demo(session: Session, password: str, licensees_per_state: int = 50) ->
             licensees.append(licensee)
     session.add_all(licensees)
     session.flush()
+    for licensee in licensees:
+        record_written(session, "licensee", licensee)
     checklist = current_checklist(session)
     inspections = 0
     for username in ("investigator", "investigator2"):
         investigator = users[username]
-        candidates = [
-            lic for lic in licensees if lic.field_office_id == investigator.field_office_id
-        ]
+        candidates = [lic for lic in licensees if lic.field_office_id == investigator.field_office_id]
         for n, licensee in enumerate(rng.sample(candidates, 6)):
-            session.add(
-                Inspection(
-                    licensee_id=licensee.id,
-                    checklist_id=checklist.id,
-                    investigator_id=investigator.id,
-                    field_office_id=licensee.field_office_id,
-                    created_by=users["admin"].id,
-                    type="compliance" if licensee.last_inspection_date else "application",
-                    status="assigned",
-                    due_date=date(2026, 12, 1) + timedelta(days=7 * n),
-                    priority=6 - n,
-                )
+            inspection = Inspection(
+                licensee_id=licensee.id,
+                checklist_id=checklist.id,
+                investigator_id=investigator.id,
+                field_office_id=licensee.field_office_id,
+                created_by=users["admin"].id,
+                type="compliance" if licensee.last_inspection_date else "application",
+                status="assigned",
+                due_date=date(2026, 12, 1) + timedelta(days=7 * n),
+                priority=6 - n,
             )
+            session.add(inspection)
+            session.flush()
+            record_written(session, "inspection", inspection, user_id=users["admin"].id)
             inspections += 1
     session.flush()
     return {

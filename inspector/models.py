@@ -6,23 +6,41 @@ from flask_smorest import Api
 
 from inspector.audit.models import AuditEvent
 from inspector.auth.models import Device, TokenFamily
+from inspector.blobs.models import Blob, BlobHolder, RecordBlob
 from inspector.checklists.models import Checklist, ChecklistItem
 from inspector.inspections.models import Finding, Inspection
 from inspector.leads.models import Lead
 from inspector.licensees.models import Licensee
 from inspector.offices.models import FieldOffice, OfficeState, User
+from inspector.sync.models import (
+    Conflict,
+    FeedCounter,
+    FeedEntry,
+    RecordVersion,
+    RejectedChange,
+    SyncReceipt,
+)
 
 __all__ = [
     "AuditEvent",
+    "Blob",
+    "BlobHolder",
     "Checklist",
     "ChecklistItem",
+    "Conflict",
     "Device",
+    "FeedCounter",
+    "FeedEntry",
     "FieldOffice",
     "Finding",
     "Inspection",
     "Lead",
     "Licensee",
     "OfficeState",
+    "RecordBlob",
+    "RecordVersion",
+    "RejectedChange",
+    "SyncReceipt",
     "TokenFamily",
     "User",
 ]
@@ -30,10 +48,20 @@ __all__ = [
 
 def register_blueprints(api: Api) -> None:
     from inspector.auth.routes import blp as auth_blp
+    from inspector.blobs.routes import blp as blobs_blp
     from inspector.checklists.routes import blp as checklists_blp
     from inspector.inspections.routes import blp as inspections_blp
     from inspector.licensees.routes import blp as licensees_blp
     from inspector.offices.routes import blp as offices_blp
+    from inspector.sync.routes import blp as sync_blp
 
-    for blueprint in (auth_blp, licensees_blp, checklists_blp, inspections_blp, offices_blp):
+    for blueprint in (
+        auth_blp,
+        licensees_blp,
+        checklists_blp,
+        inspections_blp,
+        offices_blp,
+        sync_blp,
+        blobs_blp,
+    ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

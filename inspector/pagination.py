@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -11,11 +12,48 @@ from sqlalchemy.orm import Session
 PAGE_ARGS: dict[str, Any] = {"page_size": 50, "max_page_size": 500}
 
 
+class PaginationMetadataSchema(ma.Schema):
+    """The ``X-Pagination`` header of every list (a JSON object)."""
+
+    total = ma.fields.Int(required=True, metadata={"description": "Items in the whole list."})
+    total_pages = ma.fields.Int(required=True, metadata={"description": "Pages in the list."})
+    page = ma.fields.Int(required=True, metadata={"description": "This page's number."})
+    page_size = ma.fields.Int(required=True, metadata={"description": "Items per page."})
+    first_page = ma.fields.Int(metadata={"description": "First page (when not empty)."})
+    last_page = ma.fields.Int(metadata={"description": "Last page (when not empty)."})
+    previous_page = ma.fields.Int(metadata={"description": "Previous page, if any."})
+    next_page = ma.fields.Int(metadata={"description": "Next page, if any."})
+
+
+#: How the header is documented in the OpenAPI document.
+PAGINATION_HEADER: dict[str, Any] = {
+    "description": "Pagination metadata (JSON): total, total_pages, page, page_size, ...",
+    "schema": PaginationMetadataSchema,
+}
+
+
+def pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, Any]:
+    """flask-smorest's metadata plus ``page_size``, and ``page`` even past the end."""
+    metadata: dict[str, Any] = {
+        "total": item_count,
+        "total_pages": (item_count + page_size - 1) // page_size,
+        "page": page,
+        "page_size": page_size,
+    }
+    if item_count:
+        last = metadata["total_pages"]
+        metadata["first_page"] = 1
+        metadata["last_page"] = last
+        if 1 < page <= last:
+            metadata["previous_page"] = page - 1
+        if page < last:
+            metadata["next_page"] = page + 1
+    return dict(PaginationMetadataSchema().dump(metadata))
+
+
 def page_of(session: Session, statement: sa.Select[Any], pagination_parameters: Any) -> list[Any]:
     """Count the whole list for X-Pagination, return one page of it."""
-    total = session.scalar(
-        sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
-    )
+    total = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
     pagination_parameters.item_count = int(total or 0)
     page_size = pagination_parameters.page_size
     offset = (pagination_parameters.page - 1) * page_size

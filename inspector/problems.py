@@ -66,15 +66,9 @@ CATALOGUE: dict[str, ProblemType] = {
     "account-locked": ProblemType(
         403, "Account locked", "Too many failed logins; an admin must unlock the account."
     ),
-    "account-disabled": ProblemType(
-        401, "Account disabled", "The account was disabled by an admin."
-    ),
-    "rate-limited": ProblemType(
-        429, "Too many requests", "Slow down; `Retry-After` says when to try again."
-    ),
-    "conflict": ProblemType(
-        409, "Conflict", "The request conflicts with the current state of the resource."
-    ),
+    "account-disabled": ProblemType(401, "Account disabled", "The account was disabled by an admin."),
+    "rate-limited": ProblemType(429, "Too many requests", "Slow down; `Retry-After` says when to try again."),
+    "conflict": ProblemType(409, "Conflict", "The request conflicts with the current state of the resource."),
     "idempotency-conflict": ProblemType(
         409, "Idempotency conflict", "The same op_id was sent before with a different payload."
     ),
@@ -232,12 +226,29 @@ def _body_is_malformed_json() -> bool:
 
 
 class ProblemApi(Api):
-    """flask-smorest Api whose errors, documented and returned, are RFC 9457."""
+    """flask-smorest Api whose errors, documented and returned, are RFC 9457.
+
+    It also pages every blueprint it registers the same way: ``X-Pagination``
+    carries ``page_size`` (and ``page``) as the API conventions promise, which
+    flask-smorest's own metadata leaves out.
+    """
 
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return problem_response(problem_from_http_exception(error))
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        from inspector.pagination import pagination_metadata
+
+        # flask-smorest's documented hook, set per blueprint so every area gets it.
+        blp._make_pagination_metadata = pagination_metadata
+        super().register_blueprint(blp, parameters=parameters, **options)
+
+    def _register_pagination_header(self) -> None:
+        from inspector.pagination import PAGINATION_HEADER
+
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
 
 
 def register_problem_handlers(app: Flask) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Flask, Response, request, send_from_directory
+from werkzeug.routing import PathConverter
 
 from inspector.problems import Problem
 
@@ -27,6 +28,17 @@ RAW_BODY_PREFIXES = ("/api/v1/blobs/",)
 PLACEHOLDER = Path(__file__).parent / "placeholder"
 
 
+class FrontendPathConverter(PathConverter):
+    """A path of the front end: anything but ``/api`` and what lies below it.
+
+    Were the PWA's catch-all to match ``/api/...``, an unknown API path would
+    answer 405 to a POST (the catch-all takes GET only) and a known one 404 to
+    the wrong method, instead of 404 and 405 with ``Allow``.
+    """
+
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _tag_request() -> None:
@@ -41,9 +53,7 @@ def init_app(app: Flask) -> None:
             return
         if not request.path.startswith("/api/") or request.path.startswith(RAW_BODY_PREFIXES):
             return
-        has_body = (request.content_length or 0) > 0 or request.headers.get(
-            "Transfer-Encoding"
-        ) == "chunked"
+        has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"
         if has_body and not request.is_json:
             raise Problem("unsupported-media-type", "Send the body as application/json.")
 
@@ -67,6 +77,7 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         return response
 
+    app.url_map.converters["frontend_path"] = FrontendPathConverter
     swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
 
     @app.get("/api/docs/assets/<path:filename>")
@@ -75,7 +86,7 @@ def init_app(app: Flask) -> None:
         return send_from_directory(swagger_dir, filename, max_age=86400)
 
     @app.get("/")
-    @app.get("/<path:filename>")
+    @app.get("/<frontend_path:filename>")
     def frontend(filename: str = "index.html") -> Response:
         """The PWA (frontend/dist when built, else a placeholder page)."""
         if filename.startswith("api/"):

@@ -96,6 +96,13 @@ def add_user(session: Any, username: str, role: str, office_id: uuid.UUID | None
     return Persona(user.id, username, role, office_id)
 
 
+def record_written(session: Any, entity: str, record: Any) -> None:
+    """Test data goes through the same journal as every server-side write."""
+    from inspector.sync.service import record_written as journal
+
+    journal(session, entity, record)
+
+
 def add_licensee(session: Any, state: str, office_id: uuid.UUID | None, **fields: Any) -> uuid.UUID:
     from inspector.licensees.models import Licensee
     from inspector.licensees.numbers import parse_license_number
@@ -122,12 +129,11 @@ def add_licensee(session: Any, state: str, office_id: uuid.UUID | None, **fields
     )
     session.add(licensee)
     session.flush()
+    record_written(session, "licensee", licensee)
     return licensee.id
 
 
-def add_inspection(
-    session: Any, licensee_id: uuid.UUID, investigator: Persona, **fields: Any
-) -> uuid.UUID:
+def add_inspection(session: Any, licensee_id: uuid.UUID, investigator: Persona, **fields: Any) -> uuid.UUID:
     from inspector.checklists.service import current_checklist
     from inspector.inspections.models import Inspection
 
@@ -143,6 +149,7 @@ def add_inspection(
     )
     session.add(inspection)
     session.flush()
+    record_written(session, "inspection", inspection)
     return inspection.id
 
 
@@ -159,6 +166,7 @@ def add_finding(
     )
     session.add(finding)
     session.flush()
+    record_written(session, "finding", finding)
     return finding.id
 
 
@@ -169,12 +177,8 @@ def build_world(app: Flask) -> World:
 
     with app.app_context():
         session = db.session
-        houston = FieldOffice(
-            name="Houston", coverage=[OfficeState(state="TX"), OfficeState(state="NM")]
-        )
-        phoenix = FieldOffice(
-            name="Phoenix", coverage=[OfficeState(state="AZ"), OfficeState(state="CA")]
-        )
+        houston = FieldOffice(name="Houston", coverage=[OfficeState(state="TX"), OfficeState(state="NM")])
+        phoenix = FieldOffice(name="Phoenix", coverage=[OfficeState(state="AZ"), OfficeState(state="CA")])
         session.add_all([houston, phoenix])
         session.flush()
         investigator = add_user(session, "ines", "investigator", houston.id)

@@ -23,6 +23,8 @@ class Device(Base):
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
     revoked_at: Mapped[datetime | None]
     revoked_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: the highest seq the server has receipted for this device.
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), default=0)
 
 
 class TokenFamily(Base):

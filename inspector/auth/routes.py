@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import jsonify, request
@@ -17,10 +18,17 @@ from flask_jwt_extended import (
 from flask_smorest import Blueprint
 
 from inspector.auth import service
-from inspector.auth.schemas import LoginSchema, MeSchema, SessionSchema, TokenPairSchema
+from inspector.auth.schemas import (
+    DeviceSchema,
+    LoginSchema,
+    MeSchema,
+    SessionSchema,
+    TokenPairSchema,
+)
 from inspector.auth.tokens import TokenPair, device_of
 from inspector.extensions import db, limiter
 from inspector.offices.models import User
+from inspector.pagination import PAGE_ARGS, page_of
 from inspector.problems import Problem
 
 blp = Blueprint("auth", __name__, description="Log in, rotate and end sessions.")
@@ -39,9 +47,7 @@ def me_payload(user: User, device: Any = None) -> dict[str, Any]:
         "username": user.username,
         "display_name": user.display_name,
         "role": user.role,
-        "field_office": {"id": office.id, "name": office.name, "states": office.states}
-        if office
-        else None,
+        "field_office": {"id": office.id, "name": office.name, "states": office.states} if office else None,
         "device_id": device,
     }
 
@@ -159,3 +165,29 @@ class Me(MethodView):
         if user is None:
             raise Problem("unauthorized")
         return me_payload(user, device_of(get_jwt()))
+
+
+@blp.route("/devices")
+class Devices(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, DeviceSchema(many=True))
+    @blp.alt_response(403, description="Admins only")
+    @blp.paginate(**PAGE_ARGS)
+    def get(self, pagination_parameters: Any) -> Any:
+        """Every device that has logged in, most recent contact first."""
+        return page_of(db.session(), service.list_devices(current_user), pagination_parameters)
+
+
+@blp.route("/devices/<uuid:device_id>/revoke")
+class DeviceRevoke(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, DeviceSchema)
+    @blp.alt_response(403, description="Admins only")
+    @blp.alt_response(404, description="No such device")
+    def post(self, device_id: uuid.UUID) -> Any:
+        """Revoke a device: its sessions end and its next request is told to wipe local data."""
+        device = service.revoke_device(db.session(), current_user, device_id, request.remote_addr)
+        db.session.commit()
+        return device

@@ -49,3 +49,13 @@ class SessionSchema(ma.Schema):
 
     user = ma.fields.Nested(MeSchema, required=True)
     expires_in = ma.fields.Integer()
+
+
+class DeviceSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    user_id = ma.fields.UUID(required=True)
+    first_seen_at = ma.fields.DateTime()
+    last_seen_at = ma.fields.DateTime()
+    user_agent = ma.fields.String(allow_none=True)
+    last_seq = ma.fields.Integer()
+    revoked_at = ma.fields.DateTime(allow_none=True)

@@ -157,9 +157,7 @@ def login(
     return LoginResult(user, issue_pair(family, user), None)
 
 
-def bind_device(
-    session: Session, user: User, device_id: uuid.UUID, user_agent: str | None
-) -> Device:
+def bind_device(session: Session, user: User, device_id: uuid.UUID, user_agent: str | None) -> Device:
     """A device id belongs to the first user who logs in with it; another user's login moves it."""
     device = session.get(Device, device_id)
     now = utcnow()
@@ -178,7 +176,7 @@ def bind_device(
     return device
 
 
-def check_token(session: Session, payload: dict[str, Any]) -> Problem | None:
+def check_token(session: Session, payload: dict[str, Any], address: str | None = None) -> Problem | None:
     """Decide whether a decoded token may be used now; notes the family's last contact.
 
     A spent refresh token presented again more than 30 seconds after its
@@ -205,12 +203,11 @@ def check_token(session: Session, payload: dict[str, Any]) -> Problem | None:
                 actor=user,
                 target_type="token_family",
                 target_id=family.id,
+                address=address,
                 details={"generation": payload["gen"]},
             )
             session.commit()
-            return Problem(
-                "token-revoked", "A spent refresh token was used again; the session is ended."
-            )
+            return Problem("token-revoked", "A spent refresh token was used again; the session is ended.")
     now = utcnow()
     if now - family.last_seen_at > LAST_SEEN_RESOLUTION:
         family.last_seen_at = now
@@ -273,3 +270,30 @@ def logout(session: Session, payload: dict[str, Any], user: User, address: str |
         target_id=payload.get("fam"),
         address=address,
     )
+
+
+def list_devices(actor: User) -> sa.Select[Device]:
+    require_role(actor, "admin")
+    return sa.select(Device).order_by(Device.last_seen_at.desc(), Device.id)
+
+
+def revoke_device(session: Session, actor: User, device_id: uuid.UUID, address: str | None) -> Device:
+    """A lost tablet: its sessions die, and its next request is told to wipe its data."""
+    require_role(actor, "admin")
+    device = session.get(Device, device_id)
+    if device is None:
+        raise Problem("not-found", "No such device.")
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+        device.revoked_by = actor.id
+    revoke_families_of(session, device_id=device_id, reason="device-revoked")
+    audit.record(
+        session,
+        "device-revoked",
+        actor=actor,
+        target_type="device",
+        target_id=device_id,
+        address=address,
+        details={"user_id": str(device.user_id)},
+    )
+    return device

@@ -68,9 +68,7 @@ def family_problem(family: TokenFamily | None, payload: dict[str, Any]) -> Probl
         return Problem("token-revoked", "This session is unknown.")
     if family.revoked_at is not None:
         if family.revoked_reason == "device-revoked":
-            return Problem(
-                "device-revoked", "An admin revoked this device; clear its local data.", wipe=True
-            )
+            return Problem("device-revoked", "An admin revoked this device; clear its local data.", wipe=True)
         return Problem("token-revoked", "This session was ended; log in again.")
     now = utcnow()
     if now >= family.expires_at:
@@ -90,7 +88,7 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
     def _is_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
         from inspector.auth import service
 
-        problem = service.check_token(db.session(), payload)
+        problem = service.check_token(db.session(), payload, request.remote_addr)
         if problem is not None:
             request.environ["inspector.token_problem"] = problem
             return True
@@ -103,9 +101,7 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.expired_token_loader
     def _expired(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
-        return problem_response(
-            Problem("token-expired", "The token has expired; refresh or log in again.")
-        )
+        return problem_response(Problem("token-expired", "The token has expired; refresh or log in again."))
 
     @jwt.invalid_token_loader
     def _invalid(reason: str) -> Any:

@@ -33,9 +33,7 @@ class ChecklistItem(Base):
     __table_args__ = (sa.UniqueConstraint("checklist_id", "key", name="uq_checklist_items_key"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    checklist_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("checklists.id", ondelete="CASCADE")
-    )
+    checklist_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("checklists.id", ondelete="CASCADE"))
     position: Mapped[int]
     key: Mapped[str] = mapped_column(sa.String(60))
     area: Mapped[str] = mapped_column(sa.String(200))

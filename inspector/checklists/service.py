@@ -19,9 +19,7 @@ def list_checklists() -> sa.Select[Checklist]:
 
 def get_checklist(session: Session, checklist_id: uuid.UUID) -> Checklist:
     checklist = session.scalar(
-        sa.select(Checklist)
-        .options(selectinload(Checklist.items))
-        .where(Checklist.id == checklist_id)
+        sa.select(Checklist).options(selectinload(Checklist.items)).where(Checklist.id == checklist_id)
     )
     if checklist is None:
         raise Problem("not-found", "No such checklist.")

@@ -55,9 +55,7 @@ class Finding(SyncedColumns, Base):
     """The answer to one checklist item; unique per (inspection, item)."""
 
     __tablename__ = "findings"
-    __table_args__ = (
-        sa.UniqueConstraint("inspection_id", "item_key", name="uq_findings_natural_key"),
-    )
+    __table_args__ = (sa.UniqueConstraint("inspection_id", "item_key", name="uq_findings_natural_key"),)
 
     inspection_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inspections.id"))
     item_key: Mapped[str] = mapped_column(sa.String(60))

@@ -5,13 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
 from inspector.extensions import db
 from inspector.inspections import service
-from inspector.inspections.schemas import FindingSchema, InspectionQueryArgsSchema, InspectionSchema
+from inspector.inspections.schemas import (
+    FindingSchema,
+    InspectionQueryArgsSchema,
+    InspectionSchema,
+    ReassignSchema,
+)
 from inspector.pagination import PAGE_ARGS, page_of
 
 blp = Blueprint("inspections", __name__, description="Inspections and their findings.")
@@ -26,9 +32,7 @@ class Inspections(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, filters: dict[str, Any], pagination_parameters: Any) -> Any:
         """The caller's inspections (investigator), office's (reviewer) or all (admin)."""
-        return page_of(
-            db.session(), service.search_inspections(current_user, filters), pagination_parameters
-        )
+        return page_of(db.session(), service.search_inspections(current_user, filters), pagination_parameters)
 
 
 @blp.route("/inspections/<uuid:inspection_id>")
@@ -64,3 +68,20 @@ class FindingById(MethodView):
     def get(self, finding_id: uuid.UUID) -> Any:
         """One finding."""
         return service.get_finding(db.session(), current_user, finding_id)
+
+
+@blp.route("/inspections/<uuid:inspection_id>/reassign")
+class InspectionReassign(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(ReassignSchema)
+    @blp.response(200, InspectionSchema)
+    @blp.alt_response(403, description="Admins only")
+    @blp.alt_response(404, description="No such inspection")
+    def post(self, data: dict[str, Any], inspection_id: uuid.UUID) -> Any:
+        """Move an inspection to another investigator of its office."""
+        inspection = service.reassign(
+            db.session(), current_user, inspection_id, data["investigator_id"], request.remote_addr
+        )
+        db.session.commit()
+        return inspection

@@ -50,3 +50,10 @@ class FindingSchema(ma.Schema):
     review_comment = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
+
+
+class ReassignSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    investigator_id = ma.fields.UUID(required=True)

@@ -24,8 +24,9 @@ LICENSE_TYPES = {
 }
 MONTH_LETTERS = "ABCDEFGHJKLM"  # twelve months, I left out
 
-_COMPACT = re.compile(r"^(\d)(\d{2})(\d{3})(\d{2})(\d[A-Z])(\d{5})$")
-_HYPHENATED = re.compile(r"^(\d)-(\d{2})-(\d{3})-(\d{2})-(\d[A-Z])-(\d{5})$")
+# ASCII digits only: \d would also take fullwidth or Arabic-Indic digits and store them.
+_COMPACT = re.compile(r"([0-9])([0-9]{2})([0-9]{3})([0-9]{2})([0-9][A-Z])([0-9]{5})")
+_HYPHENATED = re.compile(r"([0-9])-([0-9]{2})-([0-9]{3})-([0-9]{2})-([0-9][A-Z])-([0-9]{5})")
 
 
 class InvalidLicenseNumber(ValueError):
@@ -66,11 +67,10 @@ class LicenseNumber:
 def parse_license_number(text: str) -> LicenseNumber:
     """Accept the number with or without hyphens (and surrounding spaces)."""
     cleaned = text.strip().upper()
-    match = _HYPHENATED.match(cleaned) or _COMPACT.match(cleaned)
+    match = _HYPHENATED.fullmatch(cleaned) or _COMPACT.fullmatch(cleaned)
     if match is None:
         raise InvalidLicenseNumber(
-            "expected R-DD-CCC-TT-YM-SSSSS (15 characters without hyphens), "
-            "e.g. 5-74-201-01-7F-04321"
+            "expected R-DD-CCC-TT-YM-SSSSS (15 characters without hyphens), e.g. 5-74-201-01-7F-04321"
         )
     region, district, county, license_type, expiration, sequence = match.groups()
     if region not in REGIONS:

@@ -26,9 +26,7 @@ class Licensees(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, filters: dict[str, Any], pagination_parameters: Any) -> Any:
         """Search licensees by name, license number or city; filter by state, type, office."""
-        return page_of(
-            db.session(), service.search_licensees(current_user, filters), pagination_parameters
-        )
+        return page_of(db.session(), service.search_licensees(current_user, filters), pagination_parameters)
 
 
 @blp.route("/licensees/<uuid:licensee_id>")

@@ -24,14 +24,15 @@ def visible_licensees(actor: User) -> sa.Select[Licensee]:
 def search_licensees(actor: User, filters: dict[str, Any]) -> sa.Select[Licensee]:
     query = visible_licensees(actor)
     if text := filters.get("q"):
-        pattern = f"%{text.strip().lower()}%"
+        # contains(autoescape=True): "%" and "_" typed by a user are literal, not wildcards.
+        words = text.strip().lower()
         compact = text.strip().upper().replace("-", "")
         query = query.where(
             sa.or_(
-                sa.func.lower(Licensee.license_name).like(pattern),
-                sa.func.lower(sa.func.coalesce(Licensee.business_name, "")).like(pattern),
-                sa.func.lower(Licensee.premises_city).like(pattern),
-                sa.func.replace(Licensee.license_number, "-", "").like(f"%{compact}%"),
+                sa.func.lower(Licensee.license_name).contains(words, autoescape=True),
+                sa.func.lower(sa.func.coalesce(Licensee.business_name, "")).contains(words, autoescape=True),
+                sa.func.lower(Licensee.premises_city).contains(words, autoescape=True),
+                sa.func.replace(Licensee.license_number, "-", "").contains(compact, autoescape=True),
             )
         )
     if state := filters.get("state"):

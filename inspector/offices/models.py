@@ -57,9 +57,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
     role: Mapped[str] = mapped_column(sa.String(20))
-    field_office_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("field_offices.id"), index=True
-    )
+    field_office_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("field_offices.id"), index=True)
     #: argon2id hash; never leaves the server, never logged.
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)

@@ -57,9 +57,7 @@ class Users(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, filters: dict[str, Any], pagination_parameters: Any) -> Any:
         """Every user account."""
-        return page_of(
-            db.session(), service.list_users(current_user, filters), pagination_parameters
-        )
+        return page_of(db.session(), service.list_users(current_user, filters), pagination_parameters)
 
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)

@@ -43,9 +43,7 @@ class UserCreateSchema(ma.Schema):
     display_name = ma.fields.String(required=True, validate=ma.validate.Length(1, 120))
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
     field_office_id = ma.fields.UUID(load_default=None, allow_none=True)
-    password = ma.fields.String(
-        required=True, load_only=True, validate=ma.validate.Length(12, 1024)
-    )
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(12, 1024))
 
 
 class UserUpdateSchema(ma.Schema):

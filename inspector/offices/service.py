@@ -20,9 +20,7 @@ def list_offices(actor: User) -> sa.Select[FieldOffice]:
     return sa.select(FieldOffice).order_by(FieldOffice.name)
 
 
-def create_office(
-    session: Session, actor: User, data: dict[str, Any], address: str | None
-) -> FieldOffice:
+def create_office(session: Session, actor: User, data: dict[str, Any], address: str | None) -> FieldOffice:
     require_role(actor, "admin")
     if session.scalar(sa.select(FieldOffice.id).where(FieldOffice.name == data["name"])):
         raise Problem("conflict", "A field office with this name exists.")
@@ -51,9 +49,7 @@ def create_office(
 
 def office_for_state(session: Session, state: str) -> FieldOffice | None:
     """The office whose coverage includes the state (licensees belong to it by default)."""
-    return session.scalar(
-        sa.select(FieldOffice).join(OfficeState).where(OfficeState.state == state)
-    )
+    return session.scalar(sa.select(FieldOffice).join(OfficeState).where(OfficeState.state == state))
 
 
 def list_users(actor: User, filters: dict[str, Any]) -> sa.Select[User]:

@@ -134,9 +134,7 @@ def upgrade():
         sa.UniqueConstraint("region", "district", "sequence", name="uq_licensees_identity"),
     )
     with op.batch_alter_table("licensees", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_licensees_license_type"), ["license_type"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_licensees_license_type"), ["license_type"], unique=False)
         batch_op.create_index(
             "ix_licensees_office_state", ["field_office_id", "premises_state"], unique=False
         )
@@ -174,9 +172,7 @@ def upgrade():
         sa.CheckConstraint(
             "role = 'admin' OR field_office_id IS NOT NULL", name=op.f("ck_users_office_required")
         ),
-        sa.CheckConstraint(
-            "role IN ('investigator', 'reviewer', 'admin')", name=op.f("ck_users_role")
-        ),
+        sa.CheckConstraint("role IN ('investigator', 'reviewer', 'admin')", name=op.f("ck_users_role")),
         sa.ForeignKeyConstraint(
             ["field_office_id"],
             ["field_offices.id"],
@@ -186,9 +182,7 @@ def upgrade():
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_users_field_office_id"), ["field_office_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_users_field_office_id"), ["field_office_id"], unique=False)
 
     op.create_table(
         "devices",
@@ -199,9 +193,7 @@ def upgrade():
         sa.Column("user_agent", sa.String(length=255), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_by", sa.Uuid(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["revoked_by"], ["users.id"], name=op.f("fk_devices_revoked_by_users")
-        ),
+        sa.ForeignKeyConstraint(["revoked_by"], ["users.id"], name=op.f("fk_devices_revoked_by_users")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_devices_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_devices")),
     )
@@ -240,9 +232,7 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["checklist_id"], ["checklists.id"], name=op.f("fk_inspections_checklist_id_checklists")
         ),
-        sa.ForeignKeyConstraint(
-            ["created_by"], ["users.id"], name=op.f("fk_inspections_created_by_users")
-        ),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_inspections_created_by_users")),
         sa.ForeignKeyConstraint(
             ["field_office_id"],
             ["field_offices.id"],
@@ -254,21 +244,13 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["licensee_id"], ["licensees.id"], name=op.f("fk_inspections_licensee_id_licensees")
         ),
-        sa.ForeignKeyConstraint(
-            ["reviewer_id"], ["users.id"], name=op.f("fk_inspections_reviewer_id_users")
-        ),
+        sa.ForeignKeyConstraint(["reviewer_id"], ["users.id"], name=op.f("fk_inspections_reviewer_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inspections")),
     )
     with op.batch_alter_table("inspections", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_inspections_investigator", ["investigator_id", "status"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_inspections_licensee_id"), ["licensee_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_inspections_office_status", ["field_office_id", "status"], unique=False
-        )
+        batch_op.create_index("ix_inspections_investigator", ["investigator_id", "status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inspections_licensee_id"), ["licensee_id"], unique=False)
+        batch_op.create_index("ix_inspections_office_status", ["field_office_id", "status"], unique=False)
 
     op.create_table(
         "findings",
@@ -289,9 +271,7 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["created_by"], ["users.id"], name=op.f("fk_findings_created_by_users")
-        ),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_findings_created_by_users")),
         sa.ForeignKeyConstraint(
             ["inspection_id"],
             ["inspections.id"],
@@ -336,9 +316,7 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["created_by"], ["users.id"], name=op.f("fk_leads_created_by_users")
-        ),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_leads_created_by_users")),
         sa.ForeignKeyConstraint(
             ["field_office_id"],
             ["field_offices.id"],
@@ -372,15 +350,11 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["device_id"], ["devices.id"], name=op.f("fk_token_families_device_id_devices")
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_token_families_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_token_families_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_token_families")),
     )
     with op.batch_alter_table("token_families", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_token_families_device_id"), ["device_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_token_families_device_id"), ["device_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_token_families_user_id"), ["user_id"], unique=False)
 
     # ### end Alembic commands ###
