@@ -1,0 +1,84 @@
+/** Who is using this tablet: login (binds the device), the cached profile, logout, wipe. */
+import { API, OfflineError, ProblemError, getJson, postJson } from "./api";
+import { db, deviceId, getMeta, safeLocalStorage, setMeta } from "./db";
+
+export interface Profile {
+  id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  field_office: { id: string; name: string; states: string[] } | null;
+  device_id: string | null;
+}
+
+export async function cachedProfile(): Promise<Profile | null> {
+  return (await getMeta<Profile>("profile")) ?? null;
+}
+
+export class LoginRefused extends Error {}
+
+/** Log in online. A different user than the cached one may log in only when nothing is unsent. */
+export async function login(username: string, password: string): Promise<Profile> {
+  const device_id = await deviceId();
+  const previous = await cachedProfile();
+  const unsent = await db.outbox.count();
+  if (previous && previous.username !== username.trim() && unsent > 0) {
+    throw new LoginRefused(
+      `${unsent} unsent change(s) of ${previous.display_name} are on this tablet. Log in as ${previous.username} and sync first.`,
+    );
+  }
+  const session = await postJson<{ user: Profile }>(`${API}/auth/login`, { username: username.trim(), password, device_id }, { noRefresh: true });
+  const user = session.user;
+  if (previous && previous.id !== user.id) await clearServerCopies();
+  await setMeta("profile", user);
+  await setMeta("needs_login", false);
+  return user;
+}
+
+/** Check the session with the server; keeps the cached profile when offline. */
+export async function checkSession(): Promise<"ok" | "offline" | "expired"> {
+  try {
+    const me = await getJson<Profile>(`${API}/auth/me`);
+    await setMeta("profile", me);
+    await setMeta("needs_login", false);
+    return "ok";
+  } catch (err) {
+    if (err instanceof OfflineError) return "offline";
+    if (err instanceof ProblemError && err.status === 401) {
+      await setMeta("needs_login", true);
+      return "expired";
+    }
+    return "offline";
+  }
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await postJson(`${API}/auth/logout`, {}, { noRefresh: true });
+  } catch {
+    // offline or already ended: the cookies die with the family anyway
+  }
+  await setMeta("profile", null);
+  await setMeta("needs_login", false);
+}
+
+/** Forget every server copy and the cursor (another user logs in). The queue stays. */
+export async function clearServerCopies(): Promise<void> {
+  await db.transaction("rw", [db.records, db.receipts, db.meta], async () => {
+    await db.records.clear();
+    await db.receipts.clear();
+    await setMeta("cursor", null);
+    await setMeta("snapshot_gen", null);
+    await setMeta("last_sync", null);
+  });
+}
+
+/** The device was revoked: clear all local data (the device id too). */
+export async function wipe(): Promise<void> {
+  await db.transaction("rw", [db.records, db.outbox, db.blobs, db.receipts, db.meta], async () => {
+    await Promise.all([db.records.clear(), db.outbox.clear(), db.blobs.clear(), db.receipts.clear(), db.meta.clear()]);
+  });
+  const ls = safeLocalStorage();
+  ls?.removeItem("inspector.device_id");
+  ls?.removeItem("inspector.marker");
+}

@@ -1,0 +1,290 @@
+import { LitElement, css, html, nothing } from "lit";
+import { db, getMeta } from "../db";
+import { maybeSync } from "../runtime";
+import { type Profile, login } from "../session";
+import { type SyncProgress, onProgress } from "../sync";
+import { Live, go } from "./live";
+import { shared } from "./styles";
+import "./login";
+import "./queue";
+import "./licensee";
+import "./inspection";
+import "./lead";
+import "./sync-panel";
+
+interface Shell {
+  profile: Profile | null;
+  needsLogin: boolean;
+  outdated: boolean;
+  unsent: number;
+  wiped: boolean;
+  evicted: string | null;
+}
+
+type Route =
+  | { name: "queue" }
+  | { name: "inspection"; id: string }
+  | { name: "licensee"; id: string }
+  | { name: "lead"; id: string | null; inspection: string | null }
+  | { name: "sync" };
+
+export function parseRoute(path: string, search: string): Route {
+  const parts = path.split("/").filter(Boolean);
+  const q = new URLSearchParams(search);
+  if (parts[0] === "inspections" && parts[1]) return { name: "inspection", id: parts[1] };
+  if (parts[0] === "licensees" && parts[1]) return { name: "licensee", id: parts[1] };
+  if (parts[0] === "leads") return { name: "lead", id: parts[1] && parts[1] !== "new" ? parts[1] : null, inspection: q.get("inspection") };
+  if (parts[0] === "sync") return { name: "sync" };
+  return { name: "queue" };
+}
+
+/** The shell: header, status banners, the update prompt, and the current screen. */
+export class InspectorApp extends LitElement {
+  static properties = {
+    route: { state: true },
+    online: { state: true },
+    progress: { state: true },
+    updateReady: { state: true },
+    reloginOpen: { state: true },
+  };
+  declare route: Route;
+  declare online: boolean;
+  declare progress: SyncProgress | null;
+  declare updateReady: boolean;
+  declare reloginOpen: boolean;
+  /** set by main.ts: installs the waiting service worker and reloads */
+  applyUpdate: (() => Promise<void>) | null = null;
+
+  private shell = new Live<Shell>(this, async () => ({
+    profile: (await getMeta<Profile>("profile")) ?? null,
+    needsLogin: Boolean(await getMeta("needs_login")),
+    outdated: Boolean(await getMeta("outdated")),
+    unsent: await db.outbox.count(),
+    wiped: Boolean(await getMeta("wiped")),
+    evicted: (await getMeta<string>("evicted_at")) ?? null,
+  }));
+
+  constructor() {
+    super();
+    this.route = parseRoute(location.pathname, location.search);
+    this.online = navigator.onLine;
+    this.progress = null;
+    this.updateReady = false;
+    this.reloginOpen = false;
+  }
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener("popstate", this.onRoute);
+    window.addEventListener("online", this.onNetwork);
+    window.addEventListener("offline", this.onNetwork);
+    this.unsubscribe = onProgress((p) => (this.progress = p));
+    this.addEventListener("click", this.onClick);
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener("popstate", this.onRoute);
+    window.removeEventListener("online", this.onNetwork);
+    window.removeEventListener("offline", this.onNetwork);
+    this.unsubscribe?.();
+  }
+
+  private unsubscribe: (() => void) | null = null;
+  private onRoute = () => (this.route = parseRoute(location.pathname, location.search));
+  private onNetwork = () => (this.online = navigator.onLine);
+
+  /** In-app links (also inside shadow roots) navigate without a page load. */
+  private onClick = (event: MouseEvent) => {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    const anchor = event.composedPath().find((n) => n instanceof HTMLAnchorElement) as HTMLAnchorElement | undefined;
+    if (!anchor || anchor.target || anchor.origin !== location.origin || anchor.hasAttribute("download")) return;
+    event.preventDefault();
+    go(anchor.pathname + anchor.search);
+  };
+
+  static styles = [
+    shared,
+    css`
+      :host {
+        min-height: 100vh;
+        background: #f4f6f9;
+      }
+      header {
+        background: #1d3557;
+        color: #fff;
+        padding: 0.5rem 1rem;
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.5rem 1rem;
+        position: sticky;
+        top: 0;
+        z-index: 5;
+      }
+      header .brand {
+        font-size: 1.2rem;
+        font-weight: 700;
+        margin: 0;
+        color: #fff;
+      }
+      header nav {
+        display: flex;
+        gap: 0.25rem;
+        flex-wrap: wrap;
+        flex: 1;
+      }
+      header nav a {
+        color: #fff;
+        min-height: 44px;
+        display: inline-flex;
+        align-items: center;
+        padding: 0 0.8rem;
+        border-radius: 8px;
+        text-decoration: none;
+        font-weight: 600;
+      }
+      header nav a[aria-current="page"] {
+        background: #30507a;
+      }
+      header .who {
+        font-size: 0.9rem;
+      }
+      .net {
+        display: inline-block;
+        padding: 0.15rem 0.6rem;
+        border-radius: 999px;
+        font-size: 0.85rem;
+        font-weight: 700;
+        background: #fff;
+        color: #1d3557;
+      }
+      .net.off {
+        background: #ffd166;
+        color: #3d2c00;
+      }
+      .count {
+        background: #ffd166;
+        color: #3d2c00;
+        border-radius: 999px;
+        padding: 0 0.5rem;
+        margin-left: 0.35rem;
+        font-size: 0.85rem;
+      }
+      main {
+        padding: 1rem;
+        max-width: 1200px;
+        margin: 0 auto;
+      }
+      .syncbar {
+        padding: 0.25rem 1rem;
+        background: #e8eef5;
+      }
+    `,
+  ];
+
+  private async relogin(event: CustomEvent<{ username: string; password: string }>): Promise<void> {
+    const form = event.target as HTMLElement & { error: string; busy: boolean };
+    form.busy = true;
+    try {
+      await login(event.detail.username, event.detail.password);
+      this.reloginOpen = false;
+      void maybeSync("login");
+    } catch (err) {
+      form.error = (err as Error).message || "Login failed";
+    } finally {
+      form.busy = false;
+    }
+  }
+
+  private async installUpdate(): Promise<void> {
+    // Never reload while changes are unsent: they would survive, but the person should sync first.
+    if ((await db.outbox.count()) > 0) return;
+    await this.applyUpdate?.();
+  }
+
+  private screen(profile: Profile) {
+    const r = this.route;
+    switch (r.name) {
+      case "inspection":
+        return html`<insp-inspection .inspectionId=${r.id} .profile=${profile}></insp-inspection>`;
+      case "licensee":
+        return html`<insp-licensee .licenseeId=${r.id}></insp-licensee>`;
+      case "lead":
+        return html`<insp-lead .leadId=${r.id} .inspectionId=${r.inspection}></insp-lead>`;
+      case "sync":
+        return html`<insp-sync-panel .profile=${profile}></insp-sync-panel>`;
+      default:
+        return html`<insp-queue .profile=${profile}></insp-queue>`;
+    }
+  }
+
+  render() {
+    if (!this.shell.loaded) return html`<main><p>Loading…</p></main>`;
+    const s = this.shell.value!;
+    if (!s.profile) {
+      return html`<main>
+        ${s.wiped ? html`<div class="notice warn" role="alert">This device was revoked by an administrator; its local data was cleared.</div>` : nothing}
+        <insp-login></insp-login>
+      </main>`;
+    }
+    const r = this.route.name;
+    const syncing = this.progress && !["idle", "done", "error"].includes(this.progress.phase);
+    return html`
+      <header>
+        <p class="brand">Inspector</p>
+        <nav aria-label="Main">
+          <a href="/" aria-current=${r === "queue" ? "page" : nothing}>My queue</a>
+          <a href="/leads/new" aria-current=${r === "lead" ? "page" : nothing}>New lead</a>
+          <a href="/sync" aria-current=${r === "sync" ? "page" : nothing}
+            >Sync${s.unsent ? html`<span class="count" aria-label="${s.unsent} unsent">${s.unsent}</span>` : nothing}</a
+          >
+        </nav>
+        <span class="net ${this.online ? "" : "off"}" role="status">${this.online ? "Online" : "Offline"}</span>
+        <span class="who">${s.profile.display_name}</span>
+      </header>
+      ${syncing
+        ? html`<div class="syncbar">
+            <progress aria-label="Sync progress" max=${this.progress!.total || 1} value=${this.progress!.total ? this.progress!.done : 0}></progress>
+          </div>`
+        : nothing}
+      <main>
+        ${s.needsLogin
+          ? html`<div class="notice warn" role="alert">
+              <div class="spread">
+                <span>Your session ended. You can keep working; log in again before the next sync. Unsent changes: ${s.unsent}.</span>
+                <button class="primary" @click=${() => (this.reloginOpen = !this.reloginOpen)}>Log in</button>
+              </div>
+              ${this.reloginOpen
+                ? html`<insp-login compact .username=${s.profile.username} @login=${this.relogin}></insp-login>`
+                : nothing}
+            </div>`
+          : nothing}
+        ${s.outdated
+          ? html`<div class="notice error" role="alert">
+              <div class="spread">
+                <span>This app is out of date for the server. Reload to update; your ${s.unsent} unsent change(s) are kept.</span>
+                <button class="primary" @click=${() => location.reload()}>Reload</button>
+              </div>
+            </div>`
+          : nothing}
+        ${s.evicted
+          ? html`<div class="notice warn" role="status">The browser cleared this app's stored data; it is downloaded again at the next sync.</div>`
+          : nothing}
+        ${this.updateReady
+          ? html`<div class="notice" role="status">
+              <div class="spread">
+                ${s.unsent > 0
+                  ? html`<span>An update is available. It will be offered again after your ${s.unsent} unsent change(s) are synced.</span>`
+                  : html`<span>An update is available.</span>
+                      <button class="primary" @click=${this.installUpdate}>Reload to update</button>`}
+              </div>
+            </div>`
+          : nothing}
+        ${this.screen(s.profile)}
+      </main>
+    `;
+  }
+}
+
+customElements.define("insp-app", InspectorApp);

@@ -1,0 +1,95 @@
+"""Steps the browser tests share: log in, wait for the offline shell, read the outbox."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from typing import Any
+
+from playwright.sync_api import expect
+
+DEMO_PASSWORD = "inspector-demo"
+
+
+def login(page: Any, base: str, username: str = "investigator") -> None:
+    page.goto(base + "/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="My queue")).to_be_visible()
+
+
+def wait_offline_ready(page: Any) -> None:
+    """The service worker is active, so the shell is precached."""
+    page.wait_for_function(
+        "navigator.serviceWorker.ready.then(r => !!r.active && r.active.state === 'activated')",
+        timeout=20_000,
+    )
+
+
+def wait_synced(page: Any, timeout: float = 20_000) -> None:
+    """The last sync finished (meta.last_sync set) and nothing is being synced."""
+    page.wait_for_function(
+        """async () => {
+            const rows = await window.__dbAll('meta');
+            return rows.some(r => r.key === 'last_sync' && r.value);
+        }""",
+        timeout=timeout,
+    )
+
+
+DB_HELPERS = """
+window.__dbAll = (store) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('inspector');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    if (!db.objectStoreNames.contains(store)) { db.close(); resolve([]); return; }
+    const req = db.transaction(store, 'readonly').objectStore(store).getAll();
+    req.onsuccess = () => { db.close(); resolve(req.result); };
+    req.onerror = () => { db.close(); reject(req.error); };
+  };
+});
+"""
+
+
+def install_db_helpers(context: Any) -> None:
+    context.add_init_script(DB_HELPERS)
+
+
+def store(page: Any, name: str) -> list[dict[str, Any]]:
+    """Every row of one IndexedDB object store of the app."""
+    rows: list[dict[str, Any]] = page.evaluate(
+        "async (name) => { const rows = await window.__dbAll(name); "
+        "return rows.map(r => JSON.parse(JSON.stringify(r, (k, v) => "
+        "v instanceof ArrayBuffer ? {byteLength: v.byteLength} : v))); }",
+        name,
+    )
+    return rows
+
+
+def outbox(page: Any) -> list[dict[str, Any]]:
+    return sorted(store(page, "outbox"), key=lambda c: c["seq"])
+
+
+def unsent_badge(page: Any) -> Any:
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile("^Sync"))
+
+
+def png_bytes(width: int = 8, height: int = 6, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A small valid PNG (the server checks magic numbers)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
