@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install frontend run serve test lint fmt typecheck pytest bench fuzz-sync migrations-check clean
+.PHONY: install frontend frontend-test run serve test lint fmt typecheck pytest bench fuzz-sync migrations-check clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,27 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 install: $(VENV)/.installed
 
-# The PWA is built when npm is there; without it Flask serves a placeholder page.
+# The PWA is built when npm is there and its sources changed; without npm Flask serves a placeholder page.
+FRONTEND_SRC := $(shell find frontend/src frontend/public frontend/scripts -type f 2>/dev/null) \
+	$(wildcard frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json)
+
 frontend:
 	@if [ -f frontend/package.json ] && command -v npm >/dev/null; then \
-		cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
+		$(MAKE) --no-print-directory frontend/dist/index.html; \
 	else echo "frontend: npm or frontend/package.json missing, serving the placeholder page"; fi
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SRC)
+	cd frontend && npm run build
+
+# The PWA's unit tests (Vitest with fake-indexeddb), when npm is there.
+frontend-test: frontend
+	@if [ -f frontend/package.json ] && command -v npm >/dev/null; then \
+		cd frontend && npm test; \
+	else echo "frontend-test: npm or frontend/package.json missing, skipped"; fi
 
 run: install frontend
 	$(BIN)/flask db upgrade
@@ -43,7 +59,7 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-test: install frontend lint typecheck pytest
+test: install frontend frontend-test lint typecheck pytest
 
 migrations-check: install
 	$(BIN)/flask db upgrade && $(BIN)/flask db check

@@ -31,6 +31,7 @@ export function onProgress(listener: ProgressListener): () => void {
 }
 function progress(p: SyncProgress): void {
   for (const l of progressListeners) l(p);
+  if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("inspector:sync-progress", { detail: p }));
 }
 
 /** Run `fn` holding the device's push lock (a Web Lock where there is one). */

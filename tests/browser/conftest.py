@@ -7,6 +7,7 @@ except when INSPECTOR_REQUIRE_BROWSER=1 (CI), where they fail.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -81,6 +82,7 @@ def demo(app: Flask) -> dict[str, Any]:
 
 @pytest.fixture
 def live_server(app: Flask, demo: dict[str, Any]) -> Iterator[LiveServer]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -132,7 +132,8 @@ export class SyncPanel extends LitElement {
       // Close it locally at once; the record's new version arrives with the next pull.
       const row = await db.records.get(["conflict", conflict.id] as unknown as string);
       const closed = { ...(row?.data ?? conflict), ...(result && typeof result === "object" && "status" in result ? result : {}), status: "resolved" } as Rec;
-      await db.transaction("rw", [db.records, db.outbox], () => storeServerCopy("conflict", conflict.id, row?.version ?? null, closed, false));
+      const version = typeof closed.version === "number" ? closed.version : (row?.version ?? null);
+      await db.transaction("rw", [db.records, db.outbox], () => storeServerCopy("conflict", conflict.id, version, closed, false));
       this.customFor = null;
       void maybeSync("resolved");
     } catch (err) {
