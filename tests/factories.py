@@ -18,10 +18,14 @@ _sequence = itertools.count(10001)
 
 @cache
 def password_hash() -> str:
-    """Hashing with argon2 is slow on purpose; every test persona shares one hash."""
-    from inspector.auth.passwords import hash_password
+    """Every test persona shares one argon2id hash, made with low cost parameters.
 
-    return hash_password(PASSWORD)
+    argon2 verifies with the parameters stored in the hash, so logins in tests
+    run the real verification, just without the production cost (~100 ms each).
+    """
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
 @dataclass
