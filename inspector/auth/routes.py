@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_jwt_extended import (
     current_user,
     get_jwt,
+    get_jwt_request_location,
     jwt_required,
     set_access_cookies,
     set_refresh_cookies,
@@ -22,6 +23,7 @@ from inspector.auth.schemas import (
     DeviceSchema,
     LoginSchema,
     MeSchema,
+    RefreshSchema,
     SessionSchema,
     TokenPairSchema,
 )
@@ -120,23 +122,28 @@ class Refresh(MethodView):
     decorators = [limiter.limit(_login_limit, methods=["POST"])]
 
     @jwt_required(refresh=True)
-    @blp.response(200, TokenPairSchema)
+    @blp.response(200, RefreshSchema)
     @blp.alt_response(401, description="Token expired, revoked or invalid")
     def post(self) -> Any:
-        """Rotate the refresh token; a spent one reused after 30 s ends the session."""
+        """Rotate the refresh token; a spent one reused after 30 s ends the session.
+
+        Sent as Bearer, the new pair comes back in the body; sent as the refresh
+        cookie (the PWA), it comes back only as HttpOnly cookies.
+        """
         tokens = service.refresh(db.session(), get_jwt(), current_user)
         db.session.commit()
+        if get_jwt_request_location() == "cookies":
+            response = jsonify(RefreshSchema().dump({"expires_in": _expires_in()}))
+            set_access_cookies(response, tokens.access_token)
+            set_refresh_cookies(response, tokens.refresh_token)
+            return response
         body = {
             "access_token": tokens.access_token,
             "refresh_token": tokens.refresh_token,
             "token_type": "Bearer",
             "expires_in": _expires_in(),
         }
-        response = jsonify(TokenPairSchema().dump(body))
-        if request.cookies.get("refresh_token_cookie"):
-            set_access_cookies(response, tokens.access_token)
-            set_refresh_cookies(response, tokens.refresh_token)
-        return response
+        return jsonify(RefreshSchema().dump(body))
 
 
 @blp.route("/auth/logout")

@@ -29,6 +29,16 @@ class TokenPairSchema(ma.Schema):
     expires_in = ma.fields.Integer(metadata={"description": "access token lifetime, seconds"})
 
 
+class RefreshSchema(ma.Schema):
+    """A rotation's answer. Bearer clients get the new pair in the body; a cookie
+    session gets it only as HttpOnly cookies, so the body has no tokens for a script to read."""
+
+    access_token = ma.fields.String(metadata={"description": "Bearer clients only"})
+    refresh_token = ma.fields.String(metadata={"description": "Bearer clients only"})
+    token_type = ma.fields.String(metadata={"description": "Bearer clients only"})
+    expires_in = ma.fields.Integer(required=True, metadata={"description": "access token lifetime, seconds"})
+
+
 class OfficeRefSchema(ma.Schema):
     id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True)
