@@ -35,6 +35,7 @@ TITLES = {
     "account-locked": "Account locked",
     "rate-limited": "Too many requests",
     "conflict": "Conflict",
+    "device-revoked": "Device revoked",
 }
 
 ARGON2_MARK = "$argon2"
