@@ -30,8 +30,13 @@ if ("serviceWorker" in navigator) {
 
 app.applyUpdate = async () => {
   if ((await db.outbox.count()) > 0) return; // never reload over unsent changes
-  if (updateSW) await updateSW(true);
-  else location.reload();
+  if (updateSW) {
+    await updateSW(true);
+    // A page the old worker never controlled gets no "controlling" event: reload once the new one is active.
+    setTimeout(() => location.reload(), 2000);
+  } else {
+    location.reload();
+  }
 };
 
 void start();

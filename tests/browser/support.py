@@ -7,6 +7,7 @@ import struct
 import zlib
 from typing import Any
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 DEMO_PASSWORD = "inspector-demo"
@@ -93,3 +94,50 @@ def png_bytes(width: int = 8, height: int = 6, rgb: tuple[int, int, int] = (200,
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
     )
+
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
+
+#: Interactive elements anywhere in the page, shadow roots included, smaller than 44 px.
+SMALL_TARGETS = """
+() => {
+  const out = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) visit(el.shadowRoot);
+      const tag = el.tagName.toLowerCase();
+      const type = (el.getAttribute('type') || '').toLowerCase();
+      let target = null;
+      const link = tag === 'a' && el.hasAttribute('href');
+      if (link || tag === 'button' || tag === 'select' || tag === 'textarea') target = el;
+      else if (tag === 'input' && type === 'checkbox') target = el.closest('label') || el;
+      else if (tag === 'input' && type === 'file') target = el.closest('label');
+      else if (tag === 'input') target = el;
+      if (!target) continue;
+      const box = target.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue;
+      if (box.height < 44 || box.width < 44) {
+        const text = (target.textContent || target.getAttribute('aria-label') || '').trim();
+        const size = `${Math.round(box.width)}x${Math.round(box.height)}`;
+        out.push(`${tag}${type ? '[' + type + ']' : ''} "${text.slice(0, 40)}" ${size}`);
+      }
+    }
+  };
+  visit(document);
+  return out;
+}
+"""
+
+
+def check_screen(page: Any, name: str) -> None:
+    results = Axe().run(page, options=AXE_OPTIONS)
+    bad = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"axe on {name}: {bad}"
+    small = page.evaluate(SMALL_TARGETS)
+    assert not small, f"touch targets under 44px on {name}: {small}"
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px"

@@ -30,6 +30,10 @@ export const shared = css`
   }
   a {
     color: #0b4f8a;
+    display: inline-flex;
+    align-items: center;
+    min-height: 44px;
+    min-width: 44px;
   }
   button,
   .button {

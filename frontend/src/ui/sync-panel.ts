@@ -187,14 +187,17 @@ export class SyncPanel extends LitElement {
     `,
   ];
 
-  private conflict(c: Rec, names: Map<string, string>) {
+  private conflict(c: Rec, names: Map<string, string>, device: string) {
     const id = String(c.id);
     return html`<li class="card" aria-label="Conflict on ${names.get(String(c.record_id))}, field ${c.field}">
       <h3>${names.get(String(c.record_id))}: ${words(c.field)}</h3>
       <div class="values">
         <div><h4>Base (before both edits)</h4><span data-value="base">${show(c.base_value)}</span></div>
         <div><h4>Server (kept for now)</h4><span data-value="server">${show(c.server_value)}</span></div>
-        <div><h4>This device</h4><span data-value="client">${show(c.client_value)}</span></div>
+        <div>
+          <h4>Device (${c.device_id && c.device_id === device ? "this tablet" : "another tablet"})</h4>
+          <span data-value="client">${show(c.client_value)}</span>
+        </div>
       </div>
       <div class="row">
         <button @click=${() => this.resolve(c, "keep_server")}>Keep server value</button>
@@ -279,7 +282,7 @@ export class SyncPanel extends LitElement {
       <section class="card" aria-labelledby="cf-h">
         <h2 id="cf-h">Conflicts</h2>
         ${d.conflicts.length
-          ? html`<ul class="plain">${d.conflicts.map((c) => this.conflict(c, d.names))}</ul>`
+          ? html`<ul class="plain">${d.conflicts.map((c) => this.conflict(c, d.names, d.device))}</ul>`
           : html`<p class="muted">No open conflicts.</p>`}
       </section>
       <section class="card" aria-labelledby="q-h">

@@ -1,0 +1,169 @@
+"""Sync between tablets: conflicts shown and resolved, sessions that end offline,
+revoked devices."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.support import (
+    DEMO_PASSWORD,
+    check_screen,
+    install_db_helpers,
+    login,
+    outbox,
+    unsent_badge,
+    wait_offline_ready,
+    wait_synced,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def tablet(new_context: Any, base: str) -> tuple[Any, Any]:
+    context = new_context()
+    install_db_helpers(context)
+    page = context.new_page()
+    login(page, base)
+    wait_synced(page)
+    wait_offline_ready(page)
+    return context, page
+
+
+def sync_now(page: Any, base: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile("^Sync")).click()
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.get_by_test_id("unsent-count")).to_have_text("0", timeout=30_000)
+    expect(page.get_by_role("button", name="Sync now")).to_be_enabled()
+
+
+def set_note(page: Any, base: str, inspection: str, key: str, text: str) -> None:
+    page.goto(f"{base}/inspections/{inspection}")
+    note = page.locator(f"article[data-item='{key}']").get_by_label("Note")
+    note.fill(text)
+    note.blur()
+    page.wait_for_function(
+        "async (text) => (await window.__dbAll('outbox')).some(c => c.fields.note === text)", arg=text
+    )
+
+
+def test_two_tablets_conflict_then_resolution_reaches_both(new_context: Any, live_server: Any) -> None:
+    base = live_server.url
+    ctx_a, a = tablet(new_context, base)
+    ctx_b, b = tablet(new_context, base)
+
+    a.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    inspection = re.search(r"/inspections/([0-9a-f-]{36})", a.url).group(1)  # type: ignore[union-attr]
+    key = a.locator("article[data-item]").first.get_attribute("data-item")
+    compliant = a.locator(f"article[data-item='{key}']").get_by_role("button", name="Compliant")
+    compliant.click()
+    expect(compliant).to_have_attribute("aria-pressed", "true")
+    sync_now(a, base)
+    sync_now(b, base)
+
+    ctx_a.set_offline(True)
+    ctx_b.set_offline(True)
+    set_note(a, base, inspection, key, "Tablet A: license posted by the door.")
+    set_note(b, base, inspection, key, "Tablet B: license behind the counter.")
+    ctx_a.set_offline(False)
+    sync_now(a, base)
+    ctx_b.set_offline(False)
+    sync_now(b, base)
+
+    conflict = b.get_by_role("listitem", name=re.compile("^Conflict on"))
+    expect(conflict).to_have_count(1)
+    expect(conflict.locator("[data-value=server]")).to_have_text("Tablet A: license posted by the door.")
+    expect(conflict.locator("[data-value=client]")).to_have_text("Tablet B: license behind the counter.")
+    expect(conflict.get_by_role("heading", level=3)).to_contain_text("note")
+    receipts = b.get_by_role("table").filter(has_text="conflict")
+    expect(receipts.first).to_be_visible()
+    check_screen(b, "sync panel with a conflict")
+
+    # Tablet A learns of the conflict at its next sync and sees both values too.
+    sync_now(a, base)
+    expect(a.get_by_role("listitem", name=re.compile("^Conflict on"))).to_have_count(1)
+
+    conflict.get_by_role("button", name="Take device value").click()
+    expect(b.get_by_role("listitem", name=re.compile("^Conflict on"))).to_have_count(0)
+    expect(b.get_by_text("No open conflicts.")).to_be_visible()
+
+    sync_now(a, base)
+    expect(a.get_by_role("listitem", name=re.compile("^Conflict on"))).to_have_count(0)
+    a.goto(f"{base}/inspections/{inspection}")
+    expect(a.locator(f"article[data-item='{key}']").get_by_label("Note")).to_have_value(
+        "Tablet B: license behind the counter."
+    )
+    api = ctx_a.request.get(f"{base}/api/v1/inspections/{inspection}/findings").json()
+    assert [f["note"] for f in api if f["item_key"] == key] == ["Tablet B: license behind the counter."]
+    assert all(f.get("open_conflicts", 0) == 0 for f in api)
+
+
+def test_session_ending_offline_keeps_the_outbox_until_login(
+    context: Any, page: Any, live_server: Any
+) -> None:
+    base = live_server.url
+    install_db_helpers(context)
+    login(page, base)
+    wait_synced(page)
+    page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    inspection = re.search(r"/inspections/([0-9a-f-]{36})", page.url).group(1)  # type: ignore[union-attr]
+
+    context.set_offline(True)
+    keys = page.locator("article[data-item]").evaluate_all("els => els.map(e => e.dataset.item)")
+    page.locator(f"article[data-item='{keys[0]}']").get_by_role("button", name="N/A").click()
+    expect(unsent_badge(page)).to_contain_text("2")
+    # The session ends while the tablet is offline (tokens gone: expired, revoked).
+    context.clear_cookies()
+    context.set_offline(False)
+
+    banner = page.get_by_role("alert").filter(has_text="Your session ended")
+    expect(banner).to_be_visible(timeout=15_000)
+    assert len(outbox(page)) == 2
+    # Work goes on locally.
+    page.locator(f"article[data-item='{keys[1]}']").get_by_role(
+        "button", name="Compliant", exact=True
+    ).click()
+    expect(unsent_badge(page)).to_contain_text("3")
+    page.reload()
+    expect(page.get_by_role("alert").filter(has_text="Your session ended")).to_be_visible()
+    assert len(outbox(page)) == 3
+
+    banner = page.get_by_role("alert").filter(has_text="Your session ended")
+    banner.get_by_role("button", name="Log in").click()
+    banner.get_by_label("Password").fill(DEMO_PASSWORD)
+    banner.get_by_role("button", name="Log in").last.click()
+    expect(page.get_by_role("alert").filter(has_text="Your session ended")).to_have_count(0)
+    page.wait_for_function("async () => (await window.__dbAll('outbox')).length === 0")
+    findings = context.request.get(f"{base}/api/v1/inspections/{inspection}/findings").json()
+    assert {f["item_key"]: f["result"] for f in findings} == {
+        keys[0]: "not_applicable",
+        keys[1]: "compliant",
+    }
+
+
+def test_revoked_device_wipes_local_data(context: Any, page: Any, live_server: Any) -> None:
+    base = live_server.url
+    install_db_helpers(context)
+    login(page, base)
+    wait_synced(page)
+    device = page.evaluate(
+        "async () => (await window.__dbAll('meta')).find(r => r.key === 'device_id').value"
+    )
+    admin = live_server.app.test_client()
+    response = admin.post(
+        "/api/v1/auth/token",
+        json={"username": "admin", "password": DEMO_PASSWORD},
+    )
+    token = response.get_json()["access_token"]
+    revoked = admin.post(f"/api/v1/devices/{device}/revoke", headers={"Authorization": f"Bearer {token}"})
+    assert revoked.status_code in (200, 204), revoked.get_data(as_text=True)
+
+    # The next contact with the server (here: the reload's session check) says revoked + wipe.
+    page.reload()
+    expect(page.get_by_text("This device was revoked")).to_be_visible()
+    expect(page.get_by_label("User name")).to_be_visible()
+    records = page.evaluate("async () => (await window.__dbAll('records')).length")
+    assert records == 0
