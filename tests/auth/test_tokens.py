@@ -284,9 +284,19 @@ def test_lifetimes_in_the_claims(world: World) -> None:
     family = family_row(world.app, pair["refresh"])
     assert family["expires_at"] - family["created_at"] == timedelta(hours=12)
     # Rotation keeps the absolute end: 12 hours from login, not from the refresh.
-    update_family(world.app, pair["refresh"], generation_issued_at=minutes_ago(60))
+    # (As if the login was 5 hours ago: the rotated refresh token ends 7 hours from now.)
+    logged_in = family["created_at"] - timedelta(hours=5)
+    update_family(
+        world.app, pair["refresh"], created_at=logged_in, expires_at=logged_in + timedelta(hours=12)
+    )
     rotated = refresh(world, pair["refresh"]).json
-    assert claims(rotated["refresh_token"])["exp"] == refresh_claims["exp"]
+    rotated_claims = claims(rotated["refresh_token"])
+    assert rotated_claims["exp"] == int((logged_in + timedelta(hours=12)).timestamp())
+    assert rotated_claims["exp"] - rotated_claims["iat"] <= 7 * 3600
+    # The access token never outlives the session either.
+    update_family(world.app, pair["refresh"], expires_at=utcnow() + timedelta(minutes=5))
+    again = refresh(world, rotated["refresh_token"]).json
+    assert claims(again["access_token"])["exp"] <= int((utcnow() + timedelta(minutes=5)).timestamp())
 
 
 def test_twelve_hour_absolute_expiry(world: World) -> None:
