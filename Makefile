@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install frontend frontend-test run serve test lint fmt typecheck pytest bench fuzz-sync migrations-check clean
+.PHONY: install frontend frontend-test bench-pwa run serve test lint fmt typecheck pytest bench fuzz-sync migrations-check clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ frontend-test: frontend
 	@if [ -f frontend/package.json ] && command -v npm >/dev/null; then \
 		cd frontend && npm test; \
 	else echo "frontend-test: npm or frontend/package.json missing, skipped"; fi
+
+# Browser benchmark of the PWA: sync of 500 queued findings (JSON key pwa_sync_500_s).
+bench-pwa: install frontend
+	$(BIN)/python -m bench.pwa_sync
 
 run: install frontend
 	$(BIN)/flask db upgrade

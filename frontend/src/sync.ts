@@ -8,7 +8,7 @@ import { type Receipt, applyReceipts, refreshView, storeServerCopy } from "./out
 
 export const SCHEMA_VERSION = 1;
 /** Changes per push request (the server takes at most 500, bodies up to 5 MiB). */
-export const PUSH_BATCH = 100;
+export const PUSH_BATCH = 250;
 const BODY_BUDGET = 4 * 1024 * 1024;
 export const PULL_LIMIT = 500;
 
