@@ -22,6 +22,7 @@ export async function maybeSync(reason: string): Promise<SyncOutcome | null> {
 export async function handleOutcome(outcome: SyncOutcome): Promise<void> {
   if (outcome.ok) {
     await setMeta("outdated", false);
+    await setMeta("evicted_at", null);
     return;
   }
   if (outcome.reason === "unauthorized") await setMeta("needs_login", true);

@@ -32,6 +32,7 @@ export async function login(username: string, password: string): Promise<Profile
   if (previous && previous.id !== user.id) await clearServerCopies();
   await setMeta("profile", user);
   await setMeta("needs_login", false);
+  await setMeta("wiped", false);
   return user;
 }
 

@@ -11,6 +11,7 @@ import {
   saveInspection,
   submitInspection,
   view,
+  views,
 } from "../repo";
 import type { Profile } from "../session";
 import "./item";
@@ -45,7 +46,8 @@ export class InspectionScreen extends LitElement {
     const checklist = await view("checklist", String(inspection.checklist_id));
     const findings = await children("finding", this.inspectionId);
     const leads = await children("lead", this.inspectionId);
-    const conflicts = (await children("conflict", this.inspectionId)).filter((c) => c.status === "open" || c.status == null);
+    const ids = new Set([this.inspectionId, ...findings.map((f) => f.id)]);
+    const conflicts = (await views("conflict")).filter((c) => ids.has(String(c.record_id)) && (c.status === "open" || c.status == null));
     return { inspection, licensee, checklist, findings, leads, conflicts };
   }
 
@@ -77,10 +79,11 @@ export class InspectionScreen extends LitElement {
     `,
   ];
 
-  private async submit(items: ReturnType<typeof applicableItems>, findings: Rec[]): Promise<void> {
+  private async submit(items: ReturnType<typeof applicableItems>, findings: Rec[], conflicts: Rec[]): Promise<void> {
     const missing = missingRequired(items, findings);
     const invalid = invalidFindings(findings);
     const reasons = [
+      ...(conflicts.length ? [`${conflicts.length} conflicting value(s) must be resolved first (sync panel).`] : []),
       ...missing.map((i) => `Required item not answered: ${i.prompt}`),
       ...invalid.map((f) => `A violation needs at least one counted instance: ${items.find((i) => i.key === f.item_key)?.prompt ?? f.item_key}`),
     ];
@@ -133,7 +136,13 @@ export class InspectionScreen extends LitElement {
           <h2 id="area-${n}">${area}</h2>
           ${list.map(
             (item) =>
-              html`<insp-item .item=${item} .finding=${byKey.get(item.key) ?? null} .inspection=${i} ?editable=${editable}></insp-item>`,
+              html`<insp-item
+                .item=${item}
+                .finding=${byKey.get(item.key) ?? null}
+                .inspection=${i}
+                .conflicts=${conflicts.filter((c) => c.record_id === byKey.get(item.key)?.id).length}
+                ?editable=${editable}
+              ></insp-item>`,
           )}
         </section>`,
       )}
@@ -183,7 +192,7 @@ export class InspectionScreen extends LitElement {
           : nothing}
         ${this.message ? html`<p class="notice" role="status">${this.message}</p>` : nothing}
         ${editable
-          ? html`<button class="primary" @click=${() => this.submit(items, findings)}>Submit inspection</button>`
+          ? html`<button class="primary" @click=${() => this.submit(items, findings, conflicts)}>Submit inspection</button>`
           : html`<p>This inspection is ${words(i.status)}.</p>`}
       </section>
     `;

@@ -10,6 +10,7 @@ export class ItemCard extends LitElement {
     finding: { attribute: false },
     inspection: { attribute: false },
     editable: { type: Boolean },
+    conflicts: { type: Number },
     urls: { state: true },
     error: { state: true },
   };
@@ -17,6 +18,7 @@ export class ItemCard extends LitElement {
   declare finding: Rec | null;
   declare inspection: Rec;
   declare editable: boolean;
+  declare conflicts: number;
   declare urls: Record<string, string | null>;
   declare error: string;
 
@@ -24,6 +26,7 @@ export class ItemCard extends LitElement {
     super();
     this.finding = null;
     this.editable = true;
+    this.conflicts = 0;
     this.urls = {};
     this.error = "";
   }
@@ -192,7 +195,11 @@ export class ItemCard extends LitElement {
     return html`<article class="card" aria-labelledby="${id}-prompt" data-item=${item.key}>
       <div class="spread">
         <p class="prompt" id="${id}-prompt">${item.prompt}</p>
-        ${item.required ? html`<span class="badge">Required</span>` : html`<span class="badge">Optional</span>`}
+        <span class="row">
+          ${this.conflicts ? html`<a class="badge bad" href="/sync">${this.conflicts} conflict(s)</a>` : nothing}
+          ${f?.missing_blobs ? html`<span class="badge warn">Photo not uploaded</span>` : nothing}
+          ${item.required ? html`<span class="badge">Required</span>` : html`<span class="badge">Optional</span>`}
+        </span>
       </div>
       <div class="small muted">Citation: ${item.citation}</div>
       <div class="answers" role="group" aria-label="Answer: ${item.prompt}">

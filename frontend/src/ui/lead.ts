@@ -85,8 +85,14 @@ export class LeadScreen extends LitElement {
       ? {
           indicators: [...((l.indicators as string[]) ?? [])],
           narrative: String(l.narrative ?? ""),
-          firearms: ((l.firearms as Firearm[]) ?? []).map((f) => ({ ...f })),
-          subjects: ((l.subjects as Subject[]) ?? []).map((s) => ({ ...s })),
+          firearms: ((l.firearms as Partial<Firearm>[]) ?? []).map((f) => ({
+            make: f.make ?? "",
+            model: f.model ?? "",
+            serial: f.serial ?? "",
+            caliber: f.caliber ?? "",
+            type: f.type ?? "",
+          })),
+          subjects: ((l.subjects as Partial<Subject>[]) ?? []).map((s) => ({ name: s.name ?? "", role: s.role ?? "", description: s.description ?? "" })),
           referral_agency: String(l.referral_agency ?? ""),
         }
       : emptyDraft();
@@ -161,11 +167,23 @@ export class LeadScreen extends LitElement {
       this.error = "A lead needs at least one indicator and a narrative before it is submitted.";
       return;
     }
+    const firearms = d.firearms.filter((f) => Object.values(f).some((v) => String(v).trim()));
+    const subjects = d.subjects.filter((s) => Object.values(s).some((v) => String(v).trim()));
+    if (firearms.some((f) => !f.serial.trim())) {
+      this.error = "Every firearm needs a serial number.";
+      return;
+    }
+    if (subjects.some((s) => !s.name.trim())) {
+      this.error = "Every subject needs a name.";
+      return;
+    }
+    const clean = <T extends object>(o: T) =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v).trim() === "" ? null : String(v).trim()]));
     const fields: Record<string, unknown> = {
       indicators: d.indicators,
       narrative: d.narrative,
-      firearms: d.firearms.filter((f) => Object.values(f).some((v) => String(v).trim())),
-      subjects: d.subjects.filter((s) => Object.values(s).some((v) => String(v).trim())),
+      firearms: firearms.map(clean),
+      subjects: subjects.map(clean),
       referral_agency: d.referral_agency || null,
     };
     if (!this.lead) {

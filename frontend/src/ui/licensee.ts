@@ -1,6 +1,6 @@
 import { LitElement, type PropertyValues, html, nothing } from "lit";
 import type { Rec } from "../db";
-import { OUTCOMES, children, label, view } from "../repo";
+import { OUTCOMES, children, label, view, views } from "../repo";
 import { Live, fmtDate, words } from "./live";
 import { shared } from "./styles";
 
@@ -25,7 +25,12 @@ export class LicenseeScreen extends LitElement {
   private async load() {
     const licensee = await view("licensee", this.licenseeId);
     const inspections = await children("inspection", this.licenseeId);
-    return { licensee, inspections };
+    // Violations in the history name checklist items; show their citations.
+    const citations = new Map<string, string>();
+    for (const checklist of await views("checklist")) {
+      for (const item of (checklist.items as { key: string; citation: string }[] | undefined) ?? []) citations.set(item.key, item.citation);
+    }
+    return { licensee, inspections, citations };
   }
 
   protected willUpdate(changed: PropertyValues<this>): void {
@@ -34,7 +39,7 @@ export class LicenseeScreen extends LitElement {
 
   static styles = [shared];
 
-  private history(l: Rec) {
+  private history(l: Rec, citations: Map<string, string>) {
     const history = (Array.isArray(l.history) ? l.history : []) as HistoryEntry[];
     if (!history.length) {
       return html`<p>
@@ -62,7 +67,9 @@ export class LicenseeScreen extends LitElement {
             <td>
               ${h.violations?.length
                 ? html`<ul class="plain">
-                    ${h.violations.map((v) => html`<li>${v.citation ?? v.item_key} × ${v.count ?? v.instances ?? 1}</li>`)}
+                    ${h.violations.map(
+                      (v) => html`<li>${v.citation ?? citations.get(String(v.item_key)) ?? v.item_key} × ${v.count ?? v.instances ?? 1}</li>`,
+                    )}
                   </ul>`
                 : "none"}
             </td>
@@ -74,7 +81,7 @@ export class LicenseeScreen extends LitElement {
 
   render() {
     if (!this.data.loaded) return html`<p>Loading…</p>`;
-    const { licensee: l, inspections } = this.data.value!;
+    const { licensee: l, inspections, citations } = this.data.value!;
     if (!l) return html`<h1>Licensee</h1><p class="notice">This licensee is not on this tablet.</p>`;
     return html`
       <p><a href="/">← My queue</a></p>
@@ -96,7 +103,7 @@ export class LicenseeScreen extends LitElement {
       </section>
       <section class="card" aria-labelledby="lic-history">
         <h2 id="lic-history">Earlier inspections</h2>
-        ${this.history(l)}
+        ${this.history(l, citations)}
       </section>
       ${inspections.length
         ? html`<section class="card" aria-labelledby="lic-mine">

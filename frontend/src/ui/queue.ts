@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from "lit";
 import { type Rec, db, getMeta } from "../db";
-import { OPEN_STATUSES, OUTCOMES, label, myQueue } from "../repo";
+import { INDICATORS, OPEN_STATUSES, OUTCOMES, label, myQueue, views } from "../repo";
 import type { Profile } from "../session";
 import { Live, fmtDate, words } from "./live";
 import { shared } from "./styles";
@@ -24,7 +24,8 @@ export class QueueScreen extends LitElement {
       const pending = await db.outbox.where("[entity+id]").equals(["inspection", inspection.id]).count();
       rows.push({ inspection, licensee, pending });
     }
-    return { rows, lastSync: (await getMeta<string>("last_sync")) ?? null };
+    const leads = (await views("lead")).sort((a, b) => String(b.created_at ?? "~").localeCompare(String(a.created_at ?? "~")));
+    return { rows, leads, lastSync: (await getMeta<string>("last_sync")) ?? null };
   });
 
   static styles = [
@@ -50,6 +51,13 @@ export class QueueScreen extends LitElement {
       }
       h2 a {
         text-decoration: none;
+      }
+      h2.done {
+        margin-top: 1.5rem;
+      }
+      ul.leads {
+        display: grid;
+        gap: 0.5rem;
       }
       h2 a:hover {
         text-decoration: underline;
@@ -88,7 +96,7 @@ export class QueueScreen extends LitElement {
 
   render() {
     if (!this.data.loaded) return html`<p>Loading…</p>`;
-    const { rows, lastSync } = this.data.value!;
+    const { rows, leads, lastSync } = this.data.value!;
     const open = rows.filter((r) => OPEN_STATUSES.includes(String(r.inspection.status)));
     const done = rows.filter((r) => !OPEN_STATUSES.includes(String(r.inspection.status)));
     return html`
@@ -99,6 +107,20 @@ export class QueueScreen extends LitElement {
           </p>`
         : nothing}
       ${open.length ? html`<ol aria-label="Open inspections">${open.map((r) => this.item(r))}</ol>` : nothing}
+      ${leads.length
+        ? html`<h2 class="done">My leads</h2>
+            <ul class="plain leads" aria-label="My leads">
+              ${leads.map(
+                (lead) => html`<li class="row">
+                  <a class="button" href="/leads/${lead.id}"
+                    >${((lead.indicators as string[]) ?? []).map((i) => label(INDICATORS, i)).join(", ") || "Lead"} ·
+                    ${(lead.firearms as unknown[] | undefined)?.length ?? 0} firearm(s)</a
+                  >
+                  <span class="badge">${words(lead.status)}</span>
+                </li>`,
+              )}
+            </ul>`
+        : nothing}
       ${done.length
         ? html`<h2 class="done">Submitted and closed</h2>
             <ol aria-label="Submitted and closed inspections">${done.map((r) => this.item(r))}</ol>`
