@@ -70,3 +70,6 @@ migrations-check: install
 
 clean:
 	rm -rf $(VENV) instance frontend/dist .pytest_cache .mypy_cache .ruff_cache
+
+bench: install
+	$(BIN)/python bench/sync_bench.py

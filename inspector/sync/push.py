@@ -418,7 +418,7 @@ def check_shape(
 
 def load_fields(spec: EntitySpec, fields: dict[str, Any]) -> dict[str, Any]:
     try:
-        return dict(spec.fields_schema().load(fields, partial=True))
+        return dict(spec.loader.load(fields, partial=True))
     except ma.ValidationError as error:
         raise _validation(error.normalized_messages()) from None  # type: ignore[arg-type]
 
@@ -661,7 +661,7 @@ def submission_blockers(ctx: PushContext, inspection: dict[str, Any]) -> dict[st
             findings[record_id] = state
     live = [f for f in findings.values() if f["deleted_at"] is None]
     errors: dict[str, list[str]] = {}
-    conflicted = inspection["open_conflicts"] + sum(f["open_conflicts"] for f in live)
+    conflicted = inspection["open_conflicts"] + sum(f["open_conflicts"] for f in findings.values())
     if conflicted:
         errors["open_conflicts"] = [f"{conflicted} conflict(s) must be resolved first"]
     licensee = (
@@ -975,25 +975,35 @@ def upsert_record_blobs(session: Session, rows: list[dict[str, Any]]) -> None:
 def push(
     session: Session, actor: User, device_id: uuid.UUID, changes: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """Decide and write a batch; fall back to one savepoint per change if the batch write fails."""
+    """Decide and write a batch; if the batch write fails, redo it one savepoint per change.
+
+    Until the write nothing has been written in this transaction (only read and
+    locked), so a failed batch write rolls the transaction back whole and the
+    slow path starts from fresh reads.
+    """
     ctx = PushContext(session, actor, device_id, changes)
     outcomes = [decide(ctx, change) for change in changes]
     try:
-        with session.begin_nested():
-            write(ctx, outcomes)
+        write(ctx, outcomes)
+        session.flush()
     except DBAPIError:
-        session.expire_all()
-        from inspector.sync.journal import discard_pending
-
-        discard_pending(session)
+        session.rollback()
         outcomes = [one_by_one(session, actor, device_id, change) for change in changes]
-    last_seq = max((c["seq"] for c in changes), default=0)
-    device = session.get(Device, device_id)
-    if device is not None:
-        device.last_seq = max(device.last_seq or 0, last_seq)
-        device.last_seen_at = utcnow()
-        last_seq = device.last_seq
+    last_seq = note_last_seq(session, device_id, max((c["seq"] for c in changes), default=0))
     return {"receipts": [o.receipt for o in outcomes], "last_seq": last_seq, "server_time": to_json(utcnow())}
+
+
+def note_last_seq(session: Session, device_id: uuid.UUID, seq: int) -> int:
+    """Raise the device's highest receipted seq (never lower it); one statement."""
+    value = sa.case((Device.last_seq > seq, Device.last_seq), else_=seq)
+    last = session.execute(
+        sa.update(Device)
+        .where(Device.id == device_id)
+        .values(last_seq=value, last_seen_at=utcnow())
+        .returning(Device.last_seq),
+        execution_options={"synchronize_session": False},
+    ).scalar()
+    return int(last if last is not None else seq)
 
 
 def one_by_one(session: Session, actor: User, device_id: uuid.UUID, change: dict[str, Any]) -> Outcome:
