@@ -65,3 +65,21 @@ def register_blueprints(api: Api) -> None:
         blobs_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
+    register_record_schemas(api)
+
+
+def register_record_schemas(api: Api) -> None:
+    """The records devices receive in receipts and pulls, documented by name in the spec.
+
+    Licensee, ChecklistDetail and Conflict are in the spec already (REST responses).
+    """
+    from inspector.sync.schemas import LeadSchema, SyncFindingSchema, SyncInspectionSchema
+
+    components = api.spec.components
+    for name, schema in (
+        ("SyncInspection", SyncInspectionSchema),
+        ("SyncFinding", SyncFindingSchema),
+        ("Lead", LeadSchema),
+    ):
+        if name not in components.schemas:
+            components.schema(name, schema=schema)
