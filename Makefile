@@ -73,3 +73,8 @@ clean:
 
 bench: install
 	$(BIN)/python bench/sync_bench.py
+
+# Many more Hypothesis examples of the device model than CI runs (tests/sync/test_stateful.py).
+fuzz-sync: install
+	INSPECTOR_FUZZ_EXAMPLES=$${INSPECTOR_FUZZ_EXAMPLES:-300} INSPECTOR_FUZZ_STEPS=$${INSPECTOR_FUZZ_STEPS:-60} \
+		$(BIN)/pytest -q -p no:cacheprovider tests/sync/test_stateful.py
