@@ -33,7 +33,7 @@ export async function handleOutcome(outcome: SyncOutcome): Promise<void> {
 export async function wipeAndRestart(): Promise<void> {
   await wipe();
   await setMeta("wiped", true);
-  window.dispatchEvent(new CustomEvent("inspector:wiped"));
+  if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("inspector:wiped"));
 }
 
 /**

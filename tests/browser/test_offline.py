@@ -107,6 +107,9 @@ def test_offline_work_survives_reload_then_syncs(context: Any, page: Any, live_s
     expected = len(keys) + 3
     expect(unsent_badge(page)).to_contain_text(str(expected))
     assert len(outbox(page)) == expected
+    # Persistent storage was asked after the first save (headless Chromium may say no).
+    meta = {row["key"]: row["value"] for row in store(page, "meta")}
+    assert meta.get("persist_asked") is True
 
     page.reload()
     expect(page.get_by_role("status").filter(has_text="Offline")).to_be_visible()

@@ -4,6 +4,7 @@ revoked devices."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -167,3 +168,26 @@ def test_revoked_device_wipes_local_data(context: Any, page: Any, live_server: A
     expect(page.get_by_label("User name")).to_be_visible()
     records = page.evaluate("async () => (await window.__dbAll('records')).length")
     assert records == 0
+
+
+def test_expired_access_token_is_refreshed_without_asking(
+    context: Any, page: Any, live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = live_server.app.config
+    lifetime = config["JWT_ACCESS_TOKEN_EXPIRES"]
+    monkeypatch.setitem(config, "JWT_ACCESS_TOKEN_EXPIRES", timedelta(seconds=1))
+    base = live_server.url
+    install_db_helpers(context)
+    login(page, base)
+    wait_synced(page)
+    page.wait_for_timeout(2_000)  # the access token is now expired; the refresh token is not
+    config["JWT_ACCESS_TOKEN_EXPIRES"] = lifetime  # the refreshed one lives as usual
+    refreshed: list[str] = []
+    page.on("request", lambda r: refreshed.append(r.url) if "/auth/refresh" in r.url else None)
+    page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    item = page.locator("article[data-item]").first
+    item.get_by_role("button", name="N/A").click()
+    expect(item.get_by_role("button", name="N/A")).to_have_attribute("aria-pressed", "true")
+    sync_now(page, base)
+    assert refreshed, "the app did not rotate its tokens"
+    expect(page.get_by_role("alert").filter(has_text="Your session ended")).to_have_count(0)
