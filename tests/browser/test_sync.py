@@ -191,3 +191,37 @@ def test_expired_access_token_is_refreshed_without_asking(
     sync_now(page, base)
     assert refreshed, "the app did not rotate its tokens"
     expect(page.get_by_role("alert").filter(has_text="Your session ended")).to_have_count(0)
+
+
+def test_reassigned_inspection_leaves_the_tablet_after_resync(
+    context: Any, page: Any, live_server: Any
+) -> None:
+    from inspector.extensions import db
+    from inspector.inspections.models import Inspection
+    from inspector.inspections.service import reassign
+    from inspector.offices.models import User
+    from tests.factories import add_user
+
+    base = live_server.url
+    install_db_helpers(context)
+    login(page, base)
+    wait_synced(page)
+    cards = page.get_by_role("list", name="Open inspections").get_by_role("listitem")
+    expect(cards).to_have_count(6)
+
+    app = live_server.app
+    with app.app_context():
+        ines = db.session.query(User).filter_by(username="investigator").one()
+        admin = db.session.query(User).filter_by(username="admin").one()
+        other = add_user(db.session, "ivan", "investigator", ines.field_office_id)
+        moved = db.session.query(Inspection).filter_by(investigator_id=ines.id).first()
+        assert moved is not None
+        moved_id = str(moved.id)
+        reassign(db.session, admin, moved.id, other.id, "127.0.0.1")
+        db.session.commit()
+
+    sync_now(page, base)
+    page.get_by_role("link", name="My queue").click()
+    expect(cards).to_have_count(5)
+    page.goto(f"{base}/inspections/{moved_id}")
+    expect(page.get_by_text("This inspection is not on this tablet.")).to_be_visible()
