@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from inspector.timestamps import Timestamp
+
 
 class StrictSchema(ma.Schema):
     """Unknown fields are an error everywhere (no mass assignment)."""
@@ -64,8 +66,8 @@ class SessionSchema(ma.Schema):
 class DeviceSchema(ma.Schema):
     id = ma.fields.UUID(required=True)
     user_id = ma.fields.UUID(required=True)
-    first_seen_at = ma.fields.DateTime()
-    last_seen_at = ma.fields.DateTime()
+    first_seen_at = Timestamp()
+    last_seen_at = Timestamp()
     user_agent = ma.fields.String(allow_none=True)
     last_seq = ma.fields.Integer()
-    revoked_at = ma.fields.DateTime(allow_none=True)
+    revoked_at = Timestamp(allow_none=True)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from inspector.timestamps import Timestamp
+
 
 class ChecklistItemSchema(ma.Schema):
     key = ma.fields.String(required=True)
@@ -19,7 +21,7 @@ class ChecklistSchema(ma.Schema):
     key = ma.fields.String(required=True)
     version = ma.fields.Integer(required=True)
     title = ma.fields.String(required=True)
-    published_at = ma.fields.DateTime(required=True)
+    published_at = Timestamp(required=True)
 
 
 class ChecklistDetailSchema(ChecklistSchema):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from inspector.inspections.models import FINDING_RESULTS, INSPECTION_STATUSES, INSPECTION_TYPES
+from inspector.timestamps import Timestamp
 
 
 class InspectionSchema(ma.Schema):
@@ -16,17 +17,17 @@ class InspectionSchema(ma.Schema):
     status = ma.fields.String(required=True, metadata={"enum": list(INSPECTION_STATUSES)})
     due_date = ma.fields.Date(allow_none=True)
     priority = ma.fields.Integer()
-    started_at = ma.fields.DateTime(allow_none=True)
-    completed_at = ma.fields.DateTime(allow_none=True)
+    started_at = Timestamp(allow_none=True)
+    completed_at = Timestamp(allow_none=True)
     summary = ma.fields.String(allow_none=True)
     recommended_outcome = ma.fields.String(allow_none=True)
     attachments = ma.fields.List(ma.fields.String())
     decided_outcome = ma.fields.String(allow_none=True)
     reviewer_id = ma.fields.UUID(allow_none=True)
-    reviewed_at = ma.fields.DateTime(allow_none=True)
+    reviewed_at = Timestamp(allow_none=True)
     review_comment = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class InspectionQueryArgsSchema(ma.Schema):
@@ -48,8 +49,8 @@ class FindingSchema(ma.Schema):
     note = ma.fields.String(allow_none=True)
     attachments = ma.fields.List(ma.fields.String())
     review_comment = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class ReassignSchema(ma.Schema):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from inspector.offices.models import ROLES
+from inspector.timestamps import Timestamp
 
 STATE = ma.validate.Regexp(r"^[A-Z]{2}$", error="a two-letter state code in upper case")
 
@@ -11,7 +12,7 @@ class FieldOfficeSchema(ma.Schema):
     id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True)
     states = ma.fields.List(ma.fields.String())
-    created_at = ma.fields.DateTime()
+    created_at = Timestamp()
 
 
 class FieldOfficeCreateSchema(ma.Schema):
@@ -32,7 +33,7 @@ class UserSchema(ma.Schema):
     field_office_id = ma.fields.UUID(allow_none=True)
     active = ma.fields.Boolean()
     locked = ma.fields.Boolean()
-    created_at = ma.fields.DateTime()
+    created_at = Timestamp()
 
 
 class UserCreateSchema(ma.Schema):

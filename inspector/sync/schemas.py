@@ -11,6 +11,7 @@ from inspector.inspections.schemas import FindingSchema, InspectionSchema
 from inspector.problems import ProblemSchema
 from inspector.sync.entities import FirearmSchema, SubjectSchema
 from inspector.sync.merge import DELETED_FIELD
+from inspector.timestamps import Timestamp
 
 
 class ChangeSchema(ma.Schema):
@@ -66,14 +67,14 @@ class SyncInspectionSchema(InspectionSchema):
     open_conflicts = ma.fields.Integer()
     missing_blobs = ma.fields.Boolean()
     created_by = ma.fields.UUID(allow_none=True)
-    deleted_at = ma.fields.DateTime(allow_none=True)
+    deleted_at = Timestamp(allow_none=True)
 
 
 class SyncFindingSchema(FindingSchema):
     open_conflicts = ma.fields.Integer()
     missing_blobs = ma.fields.Boolean()
     created_by = ma.fields.UUID(allow_none=True)
-    deleted_at = ma.fields.DateTime(allow_none=True)
+    deleted_at = Timestamp(allow_none=True)
 
 
 class LeadSchema(ma.Schema):
@@ -90,13 +91,13 @@ class LeadSchema(ma.Schema):
     attachments = ma.fields.List(ma.fields.String())
     created_by = ma.fields.UUID()
     field_office_id = ma.fields.UUID()
-    purge_after = ma.fields.DateTime()
-    purged_at = ma.fields.DateTime(allow_none=True)
+    purge_after = Timestamp()
+    purged_at = Timestamp(allow_none=True)
     open_conflicts = ma.fields.Integer()
     missing_blobs = ma.fields.Boolean()
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
-    deleted_at = ma.fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    deleted_at = Timestamp(allow_none=True)
     redacted = ma.fields.Boolean(metadata={"description": "admins see no subjects or narrative"})
 
 
@@ -163,9 +164,9 @@ class ConflictSchema(ma.Schema):
     resolution = ma.fields.String(allow_none=True)
     resolved_value = ma.fields.Raw(allow_none=True)
     resolved_by = ma.fields.UUID(allow_none=True)
-    resolved_at = ma.fields.DateTime(allow_none=True)
+    resolved_at = Timestamp(allow_none=True)
     device_id = ma.fields.UUID(allow_none=True)
-    created_at = ma.fields.DateTime()
+    created_at = Timestamp()
 
 
 class ConflictQueryArgsSchema(ma.Schema):
@@ -199,7 +200,7 @@ class RejectedChangeSchema(ma.Schema):
     base_version = ma.fields.Integer(allow_none=True)
     sent_fields = ma.fields.Raw(allow_none=True, data_key="fields", attribute="fields")
     problem = ma.fields.Nested(ProblemSchema)
-    received_at = ma.fields.DateTime()
+    received_at = Timestamp()
 
 
 class VersionSchema(ma.Schema):
@@ -209,4 +210,4 @@ class VersionSchema(ma.Schema):
     user_id = ma.fields.UUID(allow_none=True)
     device_id = ma.fields.UUID(allow_none=True)
     op_id = ma.fields.UUID(allow_none=True)
-    at = ma.fields.DateTime()
+    at = Timestamp()
