@@ -22,6 +22,7 @@ from inspector.inspections.models import (
     Inspection,
 )
 from inspector.leads.models import INDICATORS, Lead
+from inspector.timestamps import rfc3339
 
 DIGEST = ma.validate.Regexp(r"^[0-9a-f]{64}$", error="a lower-case SHA-256 hex digest")
 
@@ -29,7 +30,7 @@ DIGEST = ma.validate.Regexp(r"^[0-9a-f]{64}$", error="a lower-case SHA-256 hex d
 def to_json(value: Any) -> Any:
     """One canonical JSON form per value, so equal values compare equal in merges."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return rfc3339(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, date):
