@@ -39,4 +39,22 @@ app.applyUpdate = async () => {
   }
 };
 
+/** The element with focus, inside shadow roots too. */
+function deepActiveElement(): Element | null {
+  let el: Element | null = document.activeElement;
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  return el;
+}
+
+// A field being typed in is saved on "change"; make sure it fires before the tablet
+// puts the app away or the page goes.
+const flushEdits = () => {
+  const el = deepActiveElement();
+  if (el instanceof HTMLElement && (el.matches("textarea, input, select") || el.isContentEditable)) el.blur();
+};
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") flushEdits();
+});
+window.addEventListener("pagehide", flushEdits);
+
 void start();

@@ -34,14 +34,20 @@ function progress(p: SyncProgress): void {
   if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("inspector:sync-progress", { detail: p }));
 }
 
-/** Run `fn` holding the device's push lock (a Web Lock where there is one). */
-let fallbackLock: Promise<unknown> = Promise.resolve();
-export async function withPushLock<T>(fn: () => Promise<T>): Promise<T> {
+/** Run `fn` holding a named Web Lock (shared by every tab of this installation). */
+const fallbackLocks = new Map<string, Promise<unknown>>();
+export async function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const locks = typeof navigator !== "undefined" ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
-  if (locks?.request) return locks.request("inspector-push", () => fn()) as Promise<T>;
-  const run = fallbackLock.then(fn, fn);
-  fallbackLock = run.catch(() => undefined);
+  if (locks?.request) return locks.request(name, () => fn()) as Promise<T>;
+  const previous = fallbackLocks.get(name) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  fallbackLocks.set(name, run.catch(() => undefined));
   return run;
+}
+
+/** One pusher at a time per device. */
+export function withPushLock<T>(fn: () => Promise<T>): Promise<T> {
+  return withLock("inspector-push", fn);
 }
 
 /** The digests a change lists (attachments of findings, inspections, leads). */
@@ -181,8 +187,12 @@ export async function sweepSnapshot(gen: string): Promise<number> {
   });
 }
 
-/** Pull until the feed has nothing more. Returns the number of changes applied. */
-export async function pullAll(): Promise<number> {
+/** Pull until the feed has nothing more (one puller per device). Returns the number of changes applied. */
+export function pullAll(): Promise<number> {
+  return withLock("inspector-pull", pullPages);
+}
+
+async function pullPages(): Promise<number> {
   const device_id = await deviceId();
   let pulled = 0;
   let guard = 0;

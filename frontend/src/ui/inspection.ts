@@ -1,5 +1,5 @@
 import { LitElement, type PropertyValues, css, html, nothing } from "lit";
-import type { Rec } from "../db";
+import { type Rec, db } from "../db";
 import {
   EDITABLE_STATUSES,
   OUTCOMES,
@@ -48,7 +48,12 @@ export class InspectionScreen extends LitElement {
     const leads = await children("lead", this.inspectionId);
     const ids = new Set([this.inspectionId, ...findings.map((f) => f.id)]);
     const conflicts = (await views("conflict")).filter((c) => ids.has(String(c.record_id)) && (c.status === "open" || c.status == null));
-    return { inspection, licensee, checklist, findings, leads, conflicts };
+    // The server's word on the last change of this inspection, when it refused it.
+    const last = (await db.receipts.where("received_at").above("").reverse().toArray()).find(
+      (r) => r.entity === "inspection" && r.id === this.inspectionId,
+    );
+    const refused = last?.status === "rejected" ? last : null;
+    return { inspection, licensee, checklist, findings, leads, conflicts, refused };
   }
 
   protected willUpdate(changed: PropertyValues<this>): void {
@@ -101,7 +106,7 @@ export class InspectionScreen extends LitElement {
     if (!this.data.loaded) return html`<p>Loading…</p>`;
     const d = this.data.value;
     if (!d) return html`<h1>Inspection</h1><p class="notice">This inspection is not on this tablet.</p><p><a href="/">← My queue</a></p>`;
-    const { inspection: i, licensee: l, checklist, findings, leads, conflicts } = d;
+    const { inspection: i, licensee: l, checklist, findings, leads, conflicts, refused } = d;
     const items = applicableItems(checklist, l);
     const byKey = new Map(findings.map((f) => [String(f.item_key), f]));
     const required = items.filter((x) => x.required);
@@ -124,6 +129,12 @@ export class InspectionScreen extends LitElement {
           <progress aria-labelledby="req-progress-label" max=${required.length || 1} value=${answeredRequired}></progress>
         </div>
       </div>
+      ${refused
+        ? html`<div class="notice error" role="alert">
+            The server refused a change to this inspection (${Object.keys(refused.fields ?? {}).join(", ")}):
+            ${refused.problem?.detail ?? refused.problem?.title}
+          </div>`
+        : nothing}
       ${i.review_comment ? html`<div class="notice warn" role="note"><strong>Reviewer:</strong> ${i.review_comment}</div>` : nothing}
       ${conflicts.length
         ? html`<div class="notice error" role="alert">
