@@ -34,6 +34,10 @@ class BlobBySha(MethodView):
     @blp.alt_response(422, description="Digest or type mismatch; nothing stored")
     def put(self, sha256: str) -> Any:
         """Upload bytes; the server checks the digest and the type from the bytes."""
+        limit = int(current_app.config["BLOB_MAX_BYTES"])
+        # Blobs have their own limit (15 MiB by default), not MAX_CONTENT_LENGTH's for JSON
+        # bodies; one byte more lets a longer body reach put_blob's payload-too-large.
+        request.max_content_length = limit + 1
         data = request.get_data(cache=False)
         created = service.put_blob(
             db.session(),
@@ -41,7 +45,7 @@ class BlobBySha(MethodView):
             sha256,
             request.content_type or "",
             data,
-            int(current_app.config["BLOB_MAX_BYTES"]),
+            limit,
         )
         db.session.commit()
         return Response(status=201 if created else 200)

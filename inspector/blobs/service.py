@@ -103,13 +103,43 @@ def prove_listings(session: Session, user: User, sha256: str) -> None:
             record_written(session, listing.entity, record, user_id=user.id)
 
 
-def record_visible(session: Session, user: User, entity: str, record_id: uuid.UUID) -> bool:
+def list_blobs(session: Session, lister: User, entity: str, record: Any) -> None:
+    """Listings of a record's attachments written outside push (a conflict resolution).
+
+    As in a push, a listing is proven when its lister holds the bytes or can
+    already read them; an unproven one grants nobody access until the lister
+    uploads the bytes, and flags the record ``missing_blobs``.
+    """
+    missing = False
+    for digest in record.attachments or []:
+        listing = session.get(RecordBlob, (entity, record.id, digest))
+        proven = bool(listing is not None and listing.proven) or can_read(session, lister, digest)
+        if listing is None:
+            session.add(
+                RecordBlob(
+                    entity=entity, record_id=record.id, sha256=digest, listed_by=lister.id, proven=proven
+                )
+            )
+        elif not listing.proven:
+            listing.proven = proven
+            listing.listed_by = lister.id
+        missing = missing or not proven
+    record.missing_blobs = missing
+    session.flush()
+
+
+def record_visible(
+    session: Session, user: User, entity: str, record_id: uuid.UUID, *, listing: str | None = None
+) -> bool:
+    """The user may see this live record (and, given ``listing``, the record still lists that digest)."""
     spec = SYNCED.get(entity)
     if spec is None or (entity == "lead" and user.role == "admin"):
         return False
     table = spec.model.__table__
     row = session.execute(sa.select(table).where(table.c.id == record_id)).mappings().first()  # type: ignore[attr-defined]
     if row is None or row["deleted_at"] is not None:
+        return False
+    if listing is not None and listing not in (row["attachments"] or []):
         return False
     parent = None
     if entity == "finding":
@@ -133,7 +163,9 @@ def can_read(session: Session, user: User, sha256: str) -> bool:
             RecordBlob.sha256 == sha256, RecordBlob.proven.is_(True)
         )
     ).all()
-    return any(record_visible(session, user, entity, record_id) for entity, record_id in listings)
+    return any(
+        record_visible(session, user, entity, record_id, listing=sha256) for entity, record_id in listings
+    )
 
 
 def get_blob(session: Session, user: User, sha256: str) -> Blob:

@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 
 from inspector.audit import service as audit
 from inspector.auth.service import require_role
+from inspector.blobs.service import list_blobs
+from inspector.checklists.models import ChecklistItem
 from inspector.db import utcnow
+from inspector.inspections.models import Finding, Inspection
+from inspector.leads.models import Lead
+from inspector.licensees.models import Licensee
 from inspector.offices.models import User
 from inspector.problems import Problem
 from inspector.sync.entities import SYNCED
@@ -28,7 +33,18 @@ def visible_conflicts(user: User) -> sa.Select[Conflict]:
     require_role(user, "investigator", "reviewer")
     query = sa.select(Conflict)
     if user.role == "investigator":
-        return query.where(Conflict.investigator_id == user.id)
+        # Whose the record is now, not when the conflict arose: a reassigned
+        # inspection takes its conflicts (and its findings') to the new investigator.
+        inspections = sa.select(Inspection.id).where(Inspection.investigator_id == user.id)
+        findings = sa.select(Finding.id).where(Finding.inspection_id.in_(inspections))
+        leads = sa.select(Lead.id).where(Lead.created_by == user.id)
+        return query.where(
+            sa.or_(
+                sa.and_(Conflict.entity == "inspection", Conflict.record_id.in_(inspections)),
+                sa.and_(Conflict.entity == "finding", Conflict.record_id.in_(findings)),
+                sa.and_(Conflict.entity == "lead", Conflict.record_id.in_(leads)),
+            )
+        )
     return query.where(Conflict.field_office_id == user.field_office_id)
 
 
@@ -68,12 +84,15 @@ def resolve(
     record = session.get(spec.model, conflict.record_id, with_for_update=True)
     if record is None:
         raise Problem("not-found", "The conflict's record is gone.")
+    if resolution != "keep_server":
+        check_unlocked(session, conflict.entity, record)
+    before = {name: getattr(record, name, None) for name in WATCHED}
     if conflict.field == DELETED_FIELD:
         apply_deleted_resolution(record, spec, conflict, resolution, value)
     elif resolution != "keep_server":
         chosen = conflict.client_value if resolution == "take_client" else value
         try:
-            loaded = spec.fields_schema().load({conflict.field: chosen}, partial=True)
+            loaded = spec.loader.load({conflict.field: chosen}, partial=True)
         except ma.ValidationError as error:
             raise Problem(
                 "validation-error",
@@ -82,6 +101,12 @@ def resolve(
             ) from None
         setattr(record, conflict.field, loaded[conflict.field])
     record.open_conflicts = max(0, record.open_conflicts - 1)  # type: ignore[attr-defined]
+    check_record_rules(session, conflict.entity, record, before)
+    revived = before["deleted_at"] is not None and record.deleted_at is None  # type: ignore[attr-defined]
+    if record.attachments != before["attachments"] or revived:  # type: ignore[attr-defined]
+        # The chosen list is listed by whoever chose it: the device's user, or the resolver.
+        lister = session.get(User, conflict.user_id) if resolution == "take_client" else user
+        list_blobs(session, lister or user, conflict.entity, record)
     bump(record)
     record_written(session, conflict.entity, record, user_id=user.id)
     conflict.status = "resolved"
@@ -123,6 +148,78 @@ def resolve(
     return conflict
 
 
+#: what a resolution may change that the push rules constrain.
+WATCHED = ("status", "result", "instances", "attachments", "deleted_at")
+#: moves a device may make (besides staying put); the same in push.
+DEVICE_STATUS_MOVES = {("assigned", "in_progress"), ("in_progress", "submitted"), ("returned", "in_progress")}
+LOCKED_STATUSES = {"submitted", "approved", "cancelled"}
+
+
+def check_unlocked(session: Session, entity: str, record: Any) -> None:
+    """A resolution that writes a value writes the record: not once it is in review or closed."""
+    if entity == "lead":
+        if record.status in ("referred", "closed"):
+            raise Problem("record-locked", f"The lead is {record.status}; it can no longer change.")
+        return
+    inspection = record if entity == "inspection" else session.get(Inspection, record.inspection_id)
+    if inspection is not None and inspection.status in LOCKED_STATUSES:
+        raise Problem("record-locked", f"The inspection is {inspection.status}; it cannot change now.")
+
+
+def check_record_rules(session: Session, entity: str, record: Any, before: dict[str, Any]) -> None:
+    """The rules a push enforces hold for a resolved value too (a resolution is no back door)."""
+    if entity == "inspection" and record.status != before["status"]:
+        move = (before["status"], record.status)
+        if move not in DEVICE_STATUS_MOVES:
+            raise Problem(
+                "validation-error",
+                "The resolution would move the inspection where a device cannot.",
+                errors={"status": [f"cannot move an inspection from {move[0]} to {move[1]}"]},
+            )
+        if record.status == "submitted":
+            blockers = submission_blockers(session, record)
+            if blockers:
+                raise Problem("validation-error", "The inspection cannot be submitted yet.", errors=blockers)
+    if (
+        entity == "finding"
+        and (record.result, record.instances) != (before["result"], before["instances"])
+        and record.result == "violation"
+        and (record.instances or 0) < 1
+    ):
+        raise Problem(
+            "validation-error",
+            "A violation counts at least one instance.",
+            errors={"instances": ["a violation counts at least 1 instance"]},
+        )
+
+
+def submission_blockers(session: Session, inspection: Inspection) -> dict[str, list[str]]:
+    """Open conflicts (the inspection's, its findings') or required items without a finding."""
+    session.flush()
+    findings = list(session.scalars(sa.select(Finding).where(Finding.inspection_id == inspection.id)))
+    errors: dict[str, list[str]] = {}
+    conflicted = inspection.open_conflicts + sum(f.open_conflicts for f in findings)
+    if conflicted:
+        errors["open_conflicts"] = [f"{conflicted} conflict(s) must be resolved first"]
+    licensee = session.get(Licensee, inspection.licensee_id)
+    assert licensee is not None
+    answered = {f.item_key for f in findings if f.deleted_at is None}
+    items = session.scalars(
+        sa.select(ChecklistItem).where(ChecklistItem.checklist_id == inspection.checklist_id)
+    )
+    missing = [
+        item.key
+        for item in items
+        if item.required
+        and item.key not in answered
+        and (not item.license_types or licensee.license_type in item.license_types)
+        and (not item.states or licensee.premises_state in item.states)
+    ]
+    if missing:
+        errors["missing_items"] = sorted(missing)
+    return errors
+
+
 def apply_deleted_resolution(record: Any, spec: Any, conflict: Conflict, resolution: str, value: Any) -> None:
     """``_deleted`` conflicts: keep the server's state, or do what the device wanted."""
     if resolution == "custom":
@@ -138,6 +235,6 @@ def apply_deleted_resolution(record: Any, spec: Any, conflict: Conflict, resolut
         return
     record.deleted_at = None
     if isinstance(conflict.client_value, dict):
-        loaded = spec.fields_schema().load(conflict.client_value, partial=True)
+        loaded = spec.loader.load(conflict.client_value, partial=True)
         for name, field_value in loaded.items():
             setattr(record, name, field_value)

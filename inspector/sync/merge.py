@@ -122,10 +122,14 @@ def merge_delete(
     """A delete loses to an edit made by another device since the base: conflict on ``_deleted``.
 
     ``base`` and ``server`` hold client-settable fields only, so bookkeeping
-    (versions, timestamps) never counts as an edit.
+    (versions, timestamps) never counts as an edit. As for updates, "changed"
+    means the value differs: a field whose server value equals its base value
+    was not edited, however many versions rewrote or reverted it.
     """
     names = set(server) | set(base or {})
     for name in sorted(names):
+        if server.get(name) == (base.get(name) if base is not None else None):
+            continue
         writer = last_writer_of(name, base, since_base)
         if writer is not None and writer.device_id != device_id:
             return MergeResult("conflict", conflicts=[FieldConflict(DELETED_FIELD, False, False, True)])
