@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inspector.blobs.models import Blob, BlobHolder, RecordBlob
@@ -61,12 +62,22 @@ def put_blob(
         )
     created = session.get(Blob, sha256) is None
     if created:
-        session.add(Blob(sha256=sha256, content_type=media, size=len(data), data=data))
-        session.flush()
+        created = insert_once(session, Blob(sha256=sha256, content_type=media, size=len(data), data=data))
     if session.get(BlobHolder, (sha256, user.id)) is None:
-        session.add(BlobHolder(sha256=sha256, user_id=user.id))
+        insert_once(session, BlobHolder(sha256=sha256, user_id=user.id))
     prove_listings(session, user, sha256)
     return created
+
+
+def insert_once(session: Session, row: Any) -> bool:
+    """Insert, or find that a concurrent upload of the same bytes just did (idempotent PUT)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def prove_listings(session: Session, user: User, sha256: str) -> None:

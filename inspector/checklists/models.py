@@ -46,6 +46,6 @@ class ChecklistItem(Base):
     checklist: Mapped[Checklist] = relationship(back_populates="items")
 
     def applies_to(self, license_type: str, state: str) -> bool:
-        return (not self.license_types or license_type in self.license_types) and (
-            not self.states or state in self.states
-        )
+        from inspector.inspections.rules import applies
+
+        return applies({"license_types": self.license_types, "states": self.states}, license_type, state)

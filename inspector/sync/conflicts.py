@@ -14,6 +14,7 @@ from inspector.auth.service import require_role
 from inspector.blobs.service import list_blobs
 from inspector.checklists.models import ChecklistItem
 from inspector.db import utcnow
+from inspector.inspections import rules
 from inspector.inspections.models import Finding, Inspection
 from inspector.leads.models import Lead
 from inspector.licensees.models import Licensee
@@ -194,30 +195,27 @@ def check_record_rules(session: Session, entity: str, record: Any, before: dict[
 
 
 def submission_blockers(session: Session, inspection: Inspection) -> dict[str, list[str]]:
-    """Open conflicts (the inspection's, its findings') or required items without a finding."""
+    """The lifecycle rule, on the inspection's stored findings."""
     session.flush()
-    findings = list(session.scalars(sa.select(Finding).where(Finding.inspection_id == inspection.id)))
-    errors: dict[str, list[str]] = {}
-    conflicted = inspection.open_conflicts + sum(f.open_conflicts for f in findings)
-    if conflicted:
-        errors["open_conflicts"] = [f"{conflicted} conflict(s) must be resolved first"]
+    findings = session.execute(
+        sa.select(Finding.item_key, Finding.open_conflicts, Finding.deleted_at).where(
+            Finding.inspection_id == inspection.id
+        )
+    ).mappings()
     licensee = session.get(Licensee, inspection.licensee_id)
     assert licensee is not None
-    answered = {f.item_key for f in findings if f.deleted_at is None}
-    items = session.scalars(
-        sa.select(ChecklistItem).where(ChecklistItem.checklist_id == inspection.checklist_id)
+    items = session.execute(
+        sa.select(
+            ChecklistItem.key, ChecklistItem.required, ChecklistItem.license_types, ChecklistItem.states
+        ).where(ChecklistItem.checklist_id == inspection.checklist_id)
+    ).mappings()
+    return rules.submission_blockers(
+        inspection_conflicts=inspection.open_conflicts,
+        findings=[dict(f) for f in findings],
+        items=[dict(i) for i in items],
+        license_type=licensee.license_type,
+        state=licensee.premises_state,
     )
-    missing = [
-        item.key
-        for item in items
-        if item.required
-        and item.key not in answered
-        and (not item.license_types or licensee.license_type in item.license_types)
-        and (not item.states or licensee.premises_state in item.states)
-    ]
-    if missing:
-        errors["missing_items"] = sorted(missing)
-    return errors
 
 
 def apply_deleted_resolution(record: Any, spec: Any, conflict: Conflict, resolution: str, value: Any) -> None:

@@ -29,6 +29,7 @@ from inspector.blobs.models import BlobHolder, RecordBlob
 from inspector.checklists.models import ChecklistItem
 from inspector.checklists.service import current_checklist
 from inspector.db import utcnow
+from inspector.inspections import rules
 from inspector.inspections.models import Finding, Inspection
 from inspector.leads.models import Lead
 from inspector.licensees.models import Licensee
@@ -649,7 +650,7 @@ def check_status_move(ctx: PushContext, old: dict[str, Any], new: dict[str, Any]
 
 
 def submission_blockers(ctx: PushContext, inspection: dict[str, Any]) -> dict[str, list[str]]:
-    """Open conflicts, or required checklist items without a finding, block a submit."""
+    """The lifecycle rule, on the findings as this batch leaves them."""
     findings = {
         row["id"]: dict(row)
         for row in ctx.session.execute(
@@ -659,29 +660,19 @@ def submission_blockers(ctx: PushContext, inspection: dict[str, Any]) -> dict[st
     for (entity, record_id), state in ctx.states.items():
         if entity == "finding" and state["inspection_id"] == inspection["id"]:
             findings[record_id] = state
-    live = [f for f in findings.values() if f["deleted_at"] is None]
-    errors: dict[str, list[str]] = {}
-    conflicted = inspection["open_conflicts"] + sum(f["open_conflicts"] for f in findings.values())
-    if conflicted:
-        errors["open_conflicts"] = [f"{conflicted} conflict(s) must be resolved first"]
     licensee = (
         ctx.licensees.get(inspection["licensee_id"])
         or ctx.session.execute(sa.select(Licensee.__table__).where(Licensee.id == inspection["licensee_id"]))
         .mappings()
         .one()
     )
-    answered = {f["item_key"] for f in live}
-    missing = [
-        key
-        for key, item in ctx.checklist_items(inspection["checklist_id"]).items()
-        if item["required"]
-        and key not in answered
-        and (not item["license_types"] or licensee["license_type"] in item["license_types"])
-        and (not item["states"] or licensee["premises_state"] in item["states"])
-    ]
-    if missing:
-        errors["missing_items"] = sorted(missing)
-    return errors
+    return rules.submission_blockers(
+        inspection_conflicts=inspection["open_conflicts"],
+        findings=findings.values(),
+        items=ctx.checklist_items(inspection["checklist_id"]).values(),
+        license_type=licensee["license_type"],
+        state=licensee["premises_state"],
+    )
 
 
 def delete(
@@ -787,7 +778,7 @@ def note_blobs(ctx: PushContext, spec: EntitySpec, state: dict[str, Any], outcom
     missing = False
     for digest in state.get("attachments") or []:
         proven = digest in ctx.holders or any(
-            s == digest and can_read_listing(ctx, e, r) for e, r, s in ctx.proven
+            s == digest and can_read_listing(ctx, e, r, digest) for e, r, s in ctx.proven
         )
         proven = proven or (spec.name, state["id"], digest) in ctx.proven
         missing = missing or not proven
@@ -803,10 +794,10 @@ def note_blobs(ctx: PushContext, spec: EntitySpec, state: dict[str, Any], outcom
     state["missing_blobs"] = missing
 
 
-def can_read_listing(ctx: PushContext, entity: str, record_id: uuid.UUID) -> bool:
+def can_read_listing(ctx: PushContext, entity: str, record_id: uuid.UUID, digest: str) -> bool:
     from inspector.blobs.service import record_visible
 
-    return record_visible(ctx.session, ctx.actor, entity, record_id)
+    return record_visible(ctx.session, ctx.actor, entity, record_id, listing=digest)
 
 
 def written(
