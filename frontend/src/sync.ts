@@ -3,7 +3,7 @@
  * (sync-protocol.md). One pusher at a time per device (a Web Lock).
  */
 import { API, OfflineError, ProblemError, getJson, request, slugOf } from "./api";
-import { type OutboxRow, type Rec, db, deviceId, getMeta, nowIso, setMeta, uuid } from "./db";
+import { type OutboxRow, type Rec, db, deviceId, getMeta, setMeta, uuid } from "./db";
 import { type Receipt, applyReceipts, refreshView, storeServerCopy } from "./outbox";
 
 export const SCHEMA_VERSION = 1;
@@ -245,17 +245,9 @@ export function isSyncing(): boolean {
 async function runSync(): Promise<SyncOutcome> {
   progress({ phase: "pushing", done: 0, total: await db.outbox.count(), message: "Starting sync" });
   try {
-    let pushed = 0;
-    let pulled = 0;
-    try {
-      pushed = await pushAll();
-      pulled = await pullAll();
-    } catch (err) {
-      // A server without the sync feed yet: read through the REST API, keep the queue.
-      if (!(err instanceof ProblemError && (err.status === 404 || err.status === 405))) throw err;
-      pulled = await loadThroughRest();
-    }
-    const at = nowIso();
+    const pushed = await pushAll();
+    const pulled = await pullAll();
+    const at = new Date().toISOString();
     await setMeta("last_sync", at);
     await setMeta("last_sync_error", null);
     progress({ phase: "done", done: 1, total: 1, message: `Synced at ${new Date(at).toLocaleTimeString()}` });
@@ -278,36 +270,4 @@ export function failure(err: unknown): SyncOutcome {
     return { ok: false, reason: "error", message: `${err.problem.title ?? "Error"}: ${err.message}` };
   }
   return { ok: false, reason: "error", message: (err as Error)?.message ?? String(err) };
-}
-
-/**
- * Fallback while a server has no sync feed (404): load the caller's
- * inspections, their licensees, checklists and findings through the REST API
- * as server copies. The queue is kept for when push is there.
- */
-export async function loadThroughRest(): Promise<number> {
-  const gen = uuid();
-  const inspections = await getJson<Rec[]>(`${API}/inspections?page_size=500`);
-  const licensees = new Set<string>();
-  const checklists = new Set<string>();
-  const rows: PullChange[] = [];
-  for (const inspection of inspections) {
-    rows.push({ entity: "inspection", id: inspection.id, version: Number(inspection.version ?? 1), deleted: false, record: inspection });
-    if (typeof inspection.licensee_id === "string") licensees.add(inspection.licensee_id);
-    if (typeof inspection.checklist_id === "string") checklists.add(inspection.checklist_id);
-    const findings = await getJson<Rec[]>(`${API}/inspections/${inspection.id}/findings?page_size=500`);
-    for (const f of findings) rows.push({ entity: "finding", id: f.id, version: Number(f.version ?? 1), deleted: false, record: f });
-  }
-  for (const id of licensees) {
-    const record = await getJson<Rec>(`${API}/licensees/${id}`);
-    rows.push({ entity: "licensee", id, version: Number(record.version ?? 1), deleted: false, record });
-  }
-  for (const id of checklists) {
-    const record = await getJson<Rec>(`${API}/checklists/${id}`);
-    rows.push({ entity: "checklist", id, version: Number(record.version ?? 1), deleted: false, record });
-  }
-  await db.transaction("rw", [db.records, db.outbox, db.meta], async () => {
-    for (const c of rows) await storeServerCopy(c.entity, c.id, c.version, c.record, false, gen);
-  });
-  return rows.length;
 }

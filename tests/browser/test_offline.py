@@ -33,6 +33,7 @@ def open_first_inspection(page: Any) -> str:
 
 
 def item_keys(page: Any) -> list[str]:
+    expect(page.locator("article[data-item]").first).to_be_visible()
     keys: list[str] = page.locator("article[data-item]").evaluate_all("els => els.map(e => e.dataset.item)")
     assert keys, "no checklist items rendered"
     return keys

@@ -34,11 +34,25 @@ def tablet(new_context: Any, base: str) -> tuple[Any, Any]:
     return context, page
 
 
+LAST_SYNC = (
+    "async () => ((await window.__dbAll('meta')).find(r => r.key === 'last_sync') || {}).value || null"
+)
+
+
 def sync_now(page: Any, base: str) -> None:
+    """Sync from the panel and wait until this sync (not an earlier one) has finished."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile("^Sync")).click()
-    page.get_by_role("button", name="Sync now").click()
+    button = page.get_by_role("button", name="Sync now")
+    expect(button).to_be_enabled(timeout=30_000)
+    before = page.evaluate(LAST_SYNC)
+    button.click()
+    page.wait_for_function(
+        f"async (before) => {{ const now = await ({LAST_SYNC})(); return now && now !== before; }}",
+        arg=before,
+        timeout=30_000,
+    )
     expect(page.get_by_test_id("unsent-count")).to_have_text("0", timeout=30_000)
-    expect(page.get_by_role("button", name="Sync now")).to_be_enabled()
+    expect(button).to_be_enabled()
 
 
 def set_note(page: Any, base: str, inspection: str, key: str, text: str) -> None:
@@ -112,6 +126,7 @@ def test_session_ending_offline_keeps_the_outbox_until_login(
     page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
     inspection = re.search(r"/inspections/([0-9a-f-]{36})", page.url).group(1)  # type: ignore[union-attr]
 
+    expect(page.locator("article[data-item]").first).to_be_visible()
     context.set_offline(True)
     keys = page.locator("article[data-item]").evaluate_all("els => els.map(e => e.dataset.item)")
     page.locator(f"article[data-item='{keys[0]}']").get_by_role("button", name="N/A").click()
@@ -134,6 +149,7 @@ def test_session_ending_offline_keeps_the_outbox_until_login(
 
     banner = page.get_by_role("alert").filter(has_text="Your session ended")
     banner.get_by_role("button", name="Log in").click()
+    check_screen(page, "inspection with the session-ended banner")
     banner.get_by_label("Password").fill(DEMO_PASSWORD)
     banner.get_by_role("button", name="Log in").last.click()
     expect(page.get_by_role("alert").filter(has_text="Your session ended")).to_have_count(0)

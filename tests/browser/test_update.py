@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DIST
 from tests.browser.support import (
+    check_screen,
     install_db_helpers,
     login,
     outbox,
@@ -50,6 +51,7 @@ def test_update_prompt_waits_for_the_outbox(
     # Unsent changes: the update is shown but cannot be applied yet.
     expect(notice).to_contain_text("after your")
     expect(page.get_by_role("button", name="Reload to update")).to_have_count(0)
+    check_screen(page, "inspection with the update notice")
     page.evaluate("window.__before = 1; document.querySelector('insp-app').applyUpdate()")
     page.wait_for_timeout(500)
     assert page.evaluate("window.__before") == 1, "the app reloaded over unsent changes"
