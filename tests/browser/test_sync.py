@@ -241,3 +241,23 @@ def test_reassigned_inspection_leaves_the_tablet_after_resync(
     expect(cards).to_have_count(5)
     page.goto(f"{base}/inspections/{moved_id}")
     expect(page.get_by_text("This inspection is not on this tablet.")).to_be_visible()
+
+
+def test_rejected_change_is_listed_with_its_reason(context: Any, page: Any, live_server: Any) -> None:
+    base = live_server.url
+    install_db_helpers(context)
+    login(page, base)
+    wait_synced(page)
+    page.get_by_role("link", name="New lead").click()
+    page.get_by_label("Other").check()
+    page.get_by_label("Narrative").fill("x" * 20_001)  # over the server's limit
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status").filter(has_text="Lead saved")).to_be_visible()
+    sync_now(page, base)
+    rejected = page.get_by_role("region", name="Rejected changes")
+    expect(rejected.get_by_role("listitem").first).to_contain_text("lead create")
+    expect(rejected).to_contain_text("narrative")
+    receipts = page.get_by_role("region", name="Receipts")
+    expect(receipts.get_by_role("row").filter(has_text="rejected")).to_have_count(1)
+    assert outbox(page) == []
+    check_screen(page, "sync panel with a rejected change")
