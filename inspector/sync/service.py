@@ -206,8 +206,9 @@ def licensee_docs(session: Session, ids: list[uuid.UUID]) -> list[dict[str, Any]
             }
         )
     docs = []
+    schema = LicenseeSchema()  # one instance: building a schema costs more than dumping a record
     for licensee in session.scalars(sa.select(Licensee).where(Licensee.id.in_(ids))):
-        doc = LicenseeSchema().dump(licensee)
+        doc = schema.dump(licensee)
         doc["history"] = sorted(history[licensee.id], key=lambda h: h["date"] or "", reverse=True)
         docs.append(doc)
     return docs
