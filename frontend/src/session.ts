@@ -20,7 +20,8 @@ export class LoginRefused extends Error {}
 /** Log in online. A different user than the cached one may log in only when nothing is unsent. */
 export async function login(username: string, password: string): Promise<Profile> {
   const device_id = await deviceId();
-  const previous = await cachedProfile();
+  // Whose changes are queued: the logged-in profile, or the one who logged out leaving them.
+  const previous = (await cachedProfile()) ?? (await getMeta<Profile>("outbox_owner")) ?? null;
   const unsent = await db.outbox.count();
   if (previous && previous.username !== username.trim() && unsent > 0) {
     throw new LoginRefused(
@@ -31,6 +32,7 @@ export async function login(username: string, password: string): Promise<Profile
   const user = session.user;
   if (previous && previous.id !== user.id) await clearServerCopies();
   await setMeta("profile", user);
+  await setMeta("outbox_owner", null);
   await setMeta("needs_login", false);
   await setMeta("wiped", false);
   return user;
@@ -53,11 +55,22 @@ export async function checkSession(): Promise<"ok" | "offline" | "expired"> {
   }
 }
 
+/**
+ * End the session. With nothing unsent, the tablet forgets the records too
+ * (a shared tablet must not keep another investigator's leads); unsent
+ * changes stay until their author logs in again and syncs.
+ */
 export async function logout(): Promise<void> {
   try {
     await postJson(`${API}/auth/logout`, {}, { noRefresh: true });
   } catch {
     // offline or already ended: the cookies die with the family anyway
+  }
+  if ((await db.outbox.count()) === 0) {
+    await clearServerCopies();
+    await db.blobs.clear();
+  } else {
+    await setMeta("outbox_owner", await cachedProfile());
   }
   await setMeta("profile", null);
   await setMeta("needs_login", false);

@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from "lit";
 import { OfflineError, ProblemError } from "../api";
 import { maybeSync } from "../runtime";
 import { login } from "../session";
+import { go } from "./live";
 import { shared } from "./styles";
 
 /**
@@ -58,6 +59,7 @@ export class LoginForm extends LitElement {
     this.busy = true;
     try {
       await login(username, password);
+      go("/");
       void maybeSync("login");
     } catch (err) {
       if (err instanceof OfflineError) this.error = "No connection. Logging in needs the network once.";

@@ -35,6 +35,7 @@ export class SyncPanel extends LitElement {
     storage: { state: true },
     error: { state: true },
     customFor: { state: true },
+    confirmLogout: { state: true },
   };
   declare profile: Profile;
   declare progress: SyncProgress | null;
@@ -42,6 +43,7 @@ export class SyncPanel extends LitElement {
   declare storage: StorageStatus | null;
   declare error: string;
   declare customFor: string | null;
+  declare confirmLogout: boolean;
 
   private unsubscribe: (() => void) | null = null;
 
@@ -52,6 +54,7 @@ export class SyncPanel extends LitElement {
     this.storage = null;
     this.error = "";
     this.customFor = null;
+    this.confirmLogout = false;
   }
 
   private data = new Live(this, async () => {
@@ -256,8 +259,17 @@ export class SyncPanel extends LitElement {
           ${this.error ? html`<p class="notice error" role="alert">${this.error}</p>` : nothing}
           <div class="row">
             <button class="primary" ?disabled=${Boolean(busy)} @click=${this.syncNow}>Sync now</button>
-            <button @click=${() => logout()}>Log out</button>
+            <button @click=${() => (d.outbox.length ? (this.confirmLogout = true) : logout())}>Log out</button>
           </div>
+          ${this.confirmLogout && d.outbox.length
+            ? html`<div class="notice warn" role="alert">
+                <p>${d.outbox.length} unsent change(s) stay on this tablet until you log in again and sync.</p>
+                <div class="row">
+                  <button class="danger" @click=${() => logout()}>Log out anyway</button>
+                  <button @click=${() => (this.confirmLogout = false)}>Stay logged in</button>
+                </div>
+              </div>`
+            : nothing}
         </section>
         <section class="card" aria-labelledby="dev-h">
           <h2 id="dev-h">This tablet</h2>
