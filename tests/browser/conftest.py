@@ -73,7 +73,6 @@ def demo(app: Flask) -> dict[str, Any]:
     from inspector.demo import seed_demo
     from inspector.extensions import db
 
-    _ensure_feed_counter(app)
     with app.app_context():
         counts = seed_demo(db.session, DEMO_PASSWORD, licensees_per_state=8)
         db.session.commit()
@@ -135,17 +134,3 @@ def context(new_context: Callable[..., Any]) -> Any:
 @pytest.fixture
 def page(context: Any) -> Any:
     return context.new_page()
-
-
-def _ensure_feed_counter(app: Flask) -> None:
-    """The sync feed's counter row is migration data that emptying tables removes."""
-    try:
-        from inspector.sync.models import FeedCounter
-    except ImportError:  # a server without the sync feed
-        return
-    from inspector.extensions import db
-
-    with app.app_context():
-        if db.session.get(FeedCounter, 1) is None:
-            db.session.add(FeedCounter(id=1, value=0))
-            db.session.commit()
