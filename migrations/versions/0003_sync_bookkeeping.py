@@ -77,7 +77,9 @@ def upgrade():
         sa.Column("record_id", sa.Uuid(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
-            "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=True
+            "data",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
         ),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=True),
