@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install frontend frontend-test bench-pwa run serve test lint fmt typecheck pytest bench fuzz-sync migrations-check clean
+.PHONY: install frontend frontend-test bench-pwa run serve test lint fmt typecheck pytest bench fuzz-sync migrations-check clean loadtest crashtest fuzz
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -78,3 +78,21 @@ bench: install
 fuzz-sync: install
 	INSPECTOR_FUZZ_EXAMPLES=$${INSPECTOR_FUZZ_EXAMPLES:-300} INSPECTOR_FUZZ_STEPS=$${INSPECTOR_FUZZ_STEPS:-60} \
 		$(BIN)/pytest -q -p no:cacheprovider tests/sync/test_stateful.py
+
+# Production: gunicorn (gunicorn.conf.py) on PostgreSQL and Redis. Needs INSPECTOR_SECRET_KEY,
+# DATABASE_URL (postgresql) and REDIS_URL; refuses to start otherwise. Never seeds demo accounts.
+serve: install frontend
+	INSPECTOR_ENV=production $(BIN)/flask db upgrade
+	INSPECTOR_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# 50 devices x 20 pushes of 50 changes against gunicorn + PostgreSQL (own database), then an audit.
+loadtest: install
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
+
+# Devices push while workers, and the whole server, are killed with SIGKILL; Jepsen-style report.
+crashtest: install
+	$(BIN)/python -m bench.crashtest $(CRASHTEST_ARGS)
+
+# schemathesis over every operation of /api/v1/openapi.json with each role's token, longer than CI's run.
+fuzz: install
+	INSPECTOR_API_FUZZ_EXAMPLES=$${INSPECTOR_API_FUZZ_EXAMPLES:-60} $(BIN)/pytest -q -p no:cacheprovider tests/fuzz

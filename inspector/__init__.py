@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, error handling, areas, front end."""
-    from inspector import web
+    from inspector import ops, web
     from inspector.config import load_config
     from inspector.db import configure_sqlite
     from inspector.extensions import api, db, jwt, limiter, migrate
@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_problem_handlers(app)
     register_blueprints(api)
     web.init_app(app)
+    ops.init_app(app)
 
     from inspector.auth.tokens import register_jwt_callbacks
     from inspector.cli import register_commands

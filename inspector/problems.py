@@ -84,6 +84,9 @@ CATALOGUE: dict[str, ProblemType] = {
     "device-mismatch": ProblemType(
         403, "Device mismatch", "The request names another device than the token's."
     ),
+    "not-ready": ProblemType(
+        503, "Not ready", "The server cannot serve yet: its database is unreachable or not migrated."
+    ),
     "internal-error": ProblemType(
         500, "Internal error", "Something failed on the server; the request id is logged."
     ),

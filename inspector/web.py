@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -25,6 +26,9 @@ DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
 #: Bodies we accept besides JSON: blob uploads carry their own media type.
 RAW_BODY_PREFIXES = ("/api/v1/blobs/",)
 
+#: What a client-chosen X-Request-Id may look like.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
 PLACEHOLDER = Path(__file__).parent / "placeholder"
 
 
@@ -42,9 +46,9 @@ class FrontendPathConverter(PathConverter):
 def init_app(app: Flask) -> None:
     @app.before_request
     def _tag_request() -> None:
-        request.environ["inspector.request_id"] = (
-            request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
-        )
+        given = request.headers.get("X-Request-Id", "")
+        # A client's id is kept only when it is short and plain, so it can go into logs as is.
+        request.environ["inspector.request_id"] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
     @app.before_request
     def _require_json_bodies() -> None:
