@@ -66,3 +66,20 @@ def test_update_prompt_waits_for_the_outbox(
         button.click()
     expect(page.get_by_role("heading", name="Sync")).to_be_visible()
     expect(page.get_by_role("button", name="Reload to update")).to_have_count(0)
+
+
+def test_the_app_is_installable(context: Any, page: Any, live_server: Any) -> None:
+    page.goto(live_server.url + "/")
+    wait_offline_ready(page)
+    page.reload()  # controlled by the service worker now
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    cdp = context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # A Playwright context is an incognito profile; nothing else may stand in the way.
+    assert [e for e in errors if e["errorId"] != "in-incognito"] == [], errors
+    manifest = context.request.get(live_server.url + "/manifest.webmanifest").json()
+    assert manifest["display"] == "standalone"
+    assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
+    for path in ("/sw.js", "/index.html", "/manifest.webmanifest"):
+        response = context.request.get(live_server.url + path)
+        assert response.headers["cache-control"] == "no-cache", path
