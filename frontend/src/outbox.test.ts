@@ -119,7 +119,7 @@ describe("receipts", () => {
     await enqueue("inspection", INSPECTION, "update", { status: "submitted" });
     await markSent();
     const receipt: Receipt = {
-      op_id: a.op_id,
+      op_id: a.op_id!,
       entity: "inspection",
       id: INSPECTION,
       status: "applied",
@@ -135,14 +135,14 @@ describe("receipts", () => {
     expect(row?.version).toBe(4);
     expect(row?.data).toMatchObject({ summary: "a" });
     expect(row?.view).toMatchObject({ summary: "a", status: "submitted" });
-    const stored = await db.receipts.get(a.op_id);
+    const stored = await db.receipts.get(a.op_id!);
     expect(stored?.status).toBe("applied");
   });
 
   it("replays are harmless: a second receipt for the same op_id changes nothing", async () => {
     await serverInspection(3);
     const a = await enqueue("inspection", INSPECTION, "update", { summary: "a" });
-    const receipt: Receipt = { op_id: a.op_id, entity: "inspection", id: INSPECTION, status: "applied", version: 4, record: { id: INSPECTION, version: 4, summary: "a" } };
+    const receipt: Receipt = { op_id: a.op_id!, entity: "inspection", id: INSPECTION, status: "applied", version: 4, record: { id: INSPECTION, version: 4, summary: "a" } };
     await applyReceipts([receipt]);
     await enqueue("inspection", INSPECTION, "update", { summary: "b" });
     const again = await applyReceipts([{ ...receipt, replayed: true }]);
@@ -154,18 +154,18 @@ describe("receipts", () => {
     await serverInspection(3, { summary: "server" });
     const a = await enqueue("inspection", INSPECTION, "update", { summary: "mine" });
     await applyReceipts([
-      { op_id: a.op_id, entity: "inspection", id: INSPECTION, status: "rejected", version: null, record: null, problem: { type: "/problems/validation-error", title: "Invalid input", status: 422 } },
+      { op_id: a.op_id!, entity: "inspection", id: INSPECTION, status: "rejected", version: null, record: null, problem: { type: "/problems/validation-error", title: "Invalid input", status: 422 } },
     ]);
     expect(await queuedChanges()).toHaveLength(0);
     const row = await db.records.get(["inspection", INSPECTION] as unknown as string);
     expect(row?.view).toMatchObject({ summary: "server" });
-    expect((await db.receipts.get(a.op_id))?.problem?.title).toBe("Invalid input");
+    expect((await db.receipts.get(a.op_id!))?.problem?.title).toBe("Invalid input");
   });
 
   it("a rejected create removes the local record", async () => {
     const id = "55555555-5555-4555-8555-555555555555";
     const a = await enqueue("lead", id, "create", { narrative: "x" });
-    await applyReceipts([{ op_id: a.op_id, entity: "lead", id, status: "rejected", version: null, record: null, problem: { title: "Forbidden" } }]);
+    await applyReceipts([{ op_id: a.op_id!, entity: "lead", id, status: "rejected", version: null, record: null, problem: { title: "Forbidden" } }]);
     expect(await db.records.get(["lead", id] as unknown as string)).toBeUndefined();
   });
 
@@ -177,7 +177,7 @@ describe("receipts", () => {
     await enqueue("finding", local, "update", { note: "seen" });
     await applyReceipts([
       {
-        op_id: a.op_id,
+        op_id: a.op_id!,
         entity: "finding",
         id: existing,
         merged_into: existing,
@@ -200,7 +200,7 @@ describe("receipts", () => {
     const a = await enqueue("inspection", INSPECTION, "update", { summary: "mine" });
     await applyReceipts([
       {
-        op_id: a.op_id,
+        op_id: a.op_id!,
         entity: "inspection",
         id: INSPECTION,
         status: "conflict",
@@ -211,7 +211,7 @@ describe("receipts", () => {
     ]);
     const row = await db.records.get(["inspection", INSPECTION] as unknown as string);
     expect(row?.view).toMatchObject({ summary: "theirs", open_conflicts: 1 });
-    expect((await db.receipts.get(a.op_id))?.conflicts?.[0].client_value).toBe("mine");
+    expect((await db.receipts.get(a.op_id!))?.conflicts?.[0].client_value).toBe("mine");
   });
 
   it("never replaces a newer server copy with an older one", async () => {
@@ -222,5 +222,53 @@ describe("receipts", () => {
     const row = await db.records.get(["inspection", INSPECTION] as unknown as string);
     expect(row?.version).toBe(7);
     expect(row?.view).toMatchObject({ summary: "new" });
+  });
+});
+
+describe("only changed fields", () => {
+  it("a field set back to its base value leaves the squashed update", async () => {
+    await serverInspection(3, { summary: "base", recommended_outcome: null });
+    await enqueue("inspection", INSPECTION, "update", { summary: "draft", recommended_outcome: "warning_letter" });
+    await enqueue("inspection", INSPECTION, "update", { summary: "base" });
+    const queue = await queuedChanges();
+    expect(queue).toHaveLength(1);
+    expect(queue[0].fields).toEqual({ recommended_outcome: "warning_letter" });
+  });
+
+  it("an update that returns every field to its base leaves the queue", async () => {
+    await serverInspection(3, { summary: "base" });
+    await enqueue("inspection", INSPECTION, "update", { summary: "draft" });
+    await enqueue("inspection", INSPECTION, "update", { summary: "base" });
+    expect(await queuedChanges()).toHaveLength(0);
+    const row = await db.records.get(["inspection", INSPECTION] as unknown as string);
+    expect(row?.view).toMatchObject({ summary: "base" });
+    expect(row?.pending).toBe(0);
+  });
+
+  it("a value equal to the base is still sent when it undoes a change already sent", async () => {
+    await serverInspection(3, { summary: "base" });
+    await enqueue("inspection", INSPECTION, "update", { summary: "draft" });
+    await markSent();
+    const undo = await enqueue("inspection", INSPECTION, "update", { summary: "base" });
+    expect(undo.op_id).not.toBeNull();
+    expect((await queuedChanges()).map((c) => c.fields)).toEqual([{ summary: "draft" }, { summary: "base" }]);
+  });
+
+  it("nothing is queued for an update that changes nothing", async () => {
+    await serverInspection(3, { summary: "base" });
+    const result = await enqueue("inspection", INSPECTION, "update", { summary: "base" });
+    expect(result.op_id).toBeNull();
+    expect(await queuedChanges()).toHaveLength(0);
+  });
+
+  it("compares with the base only while the held copy is the base", async () => {
+    await serverInspection(3, { summary: "base" });
+    await enqueue("inspection", INSPECTION, "update", { summary: "draft" });
+    // A pull brings version 4 (another device changed the summary to "base2")
+    await db.transaction("rw", [db.records, db.outbox], () =>
+      storeServerCopy("inspection", INSPECTION, 4, { id: INSPECTION, version: 4, status: "assigned", summary: "base2" }, false),
+    );
+    await enqueue("inspection", INSPECTION, "update", { summary: "base2" });
+    expect((await queuedChanges())[0].fields).toEqual({ summary: "base2" });
   });
 });

@@ -89,8 +89,33 @@ async function nextSeq(): Promise<number> {
 }
 
 export interface EnqueueResult {
-  op_id: string;
+  /** the queued or squashed-into change; null when nothing needed queueing */
+  op_id: string | null;
   squashed: boolean;
+}
+
+/** The server copy at `version`, when that is the copy held. */
+function baseCopy(row: RecordRow | undefined, version: number | null): Rec | null {
+  return row?.data && version != null && row.version === version ? row.data : null;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * An update sends only fields changed since its base: a field set back to its
+ * base value is dropped, unless another queued change of the record touches it
+ * (then the value must go, to undo that change).
+ */
+function dropUnchanged(fields: Fields, base: Rec | null, others: OutboxRow[]): Fields {
+  if (!base) return fields;
+  const out: Fields = {};
+  for (const [name, value] of Object.entries(fields)) {
+    const touched = others.some((c) => Object.prototype.hasOwnProperty.call(c.fields, name));
+    if (touched || !same(value, base[name])) out[name] = value;
+  }
+  return out;
 }
 
 /**
@@ -115,7 +140,17 @@ export async function enqueue(entity: string, id: string, action: Action, fields
       // A create's initial status is not a status change; an update's is.
       const lastIsStatusChange = last.action !== "create" && hasStatus(last.fields);
       if (action !== "delete" && last.action !== "delete" && !lastIsStatusChange && !hasStatus(fields)) {
-        await db.outbox.update(last.op_id, { fields: { ...last.fields, ...fields }, client_time });
+        let merged = { ...last.fields, ...fields };
+        if (last.action === "update") {
+          merged = dropUnchanged(merged, baseCopy(row, last.base_version), queued.slice(0, -1));
+          if (Object.keys(merged).length === 0) {
+            // Everything is back to what the server had: nothing left to send.
+            await db.outbox.delete(last.op_id);
+            await refreshView(entity, id);
+            return { op_id: last.op_id, squashed: true };
+          }
+        }
+        await db.outbox.update(last.op_id, { fields: merged, client_time });
         await refreshView(entity, id);
         return { op_id: last.op_id, squashed: true };
       }
@@ -123,6 +158,10 @@ export async function enqueue(entity: string, id: string, action: Action, fields
 
     const createPending = queued.some((c) => c.action === "create");
     const base_version = action === "create" ? null : createPending ? null : (row?.version ?? null);
+    if (action === "update") {
+      fields = dropUnchanged(fields, baseCopy(row, base_version), queued);
+      if (Object.keys(fields).length === 0) return { op_id: null, squashed: true };
+    }
     const change: OutboxRow = {
       op_id: uuid(),
       seq: await nextSeq(),
