@@ -1,4 +1,5 @@
 /** What the screens read and write: local views of records, and changes queued for sync. */
+import { API, request } from "./api";
 import { type Fields, type Rec, db, getMeta, nowIso, setMeta } from "./db";
 import { enqueue, newId } from "./outbox";
 
@@ -252,7 +253,19 @@ const urls = new Map<string, string>();
 export async function blobUrl(sha256: string): Promise<string | null> {
   const cached = urls.get(sha256);
   if (cached) return cached;
-  const row = await db.blobs.get(sha256);
+  let row = await db.blobs.get(sha256);
+  if (!row && navigator.onLine) {
+    // A photo another device took: fetch it once, keep it for offline use.
+    try {
+      const response = await request(`${API}/blobs/${sha256}`);
+      const bytes = await response.arrayBuffer();
+      if ((await sha256Hex(bytes)) !== sha256) return null;
+      row = { sha256, type: sniffType(bytes, response.headers.get("Content-Type") ?? ""), bytes, size: bytes.byteLength, uploaded: 1, created_at: nowIso() };
+      await db.blobs.put(row);
+    } catch {
+      return null;
+    }
+  }
   if (!row) return null;
   const url = URL.createObjectURL(new Blob([row.bytes], { type: row.type }));
   urls.set(sha256, url);

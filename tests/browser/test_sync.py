@@ -16,6 +16,7 @@ from tests.browser.support import (
     install_db_helpers,
     login,
     outbox,
+    png_bytes,
     unsent_badge,
     wait_offline_ready,
     wait_synced,
@@ -261,3 +262,24 @@ def test_rejected_change_is_listed_with_its_reason(context: Any, page: Any, live
     expect(receipts.get_by_role("row").filter(has_text="rejected")).to_have_count(1)
     assert outbox(page) == []
     check_screen(page, "sync panel with a rejected change")
+
+
+def test_a_photo_from_one_tablet_shows_on_the_other(new_context: Any, live_server: Any) -> None:
+    base = live_server.url
+    _, a = tablet(new_context, base)
+    _, b = tablet(new_context, base)
+    a.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    inspection = re.search(r"/inspections/([0-9a-f-]{36})", a.url).group(1)  # type: ignore[union-attr]
+    item = a.locator("article[data-item]").first
+    item.get_by_role("button", name="Violation", exact=True).click()
+    item.locator("input[type=file]").set_input_files(
+        files=[{"name": "p.png", "mimeType": "image/png", "buffer": png_bytes(rgb=(1, 2, 3))}]
+    )
+    expect(item.get_by_role("img", name=re.compile("^Photo 1"))).to_be_visible()
+    sync_now(a, base)
+    sync_now(b, base)
+    b.goto(f"{base}/inspections/{inspection}")
+    photo = b.locator("article[data-item]").first.get_by_role("img", name=re.compile("^Photo 1"))
+    expect(photo).to_be_visible()
+    assert photo.get_attribute("src").startswith("blob:")  # type: ignore[union-attr]
+    assert b.evaluate("async () => (await window.__dbAll('blobs')).length") == 1
