@@ -27,3 +27,12 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Demo accounts (password: {password}):")
         for username, display_name, role, office in ACCOUNTS:
             click.echo(f"  {username:<14} {role:<13} {office or 'all offices'}  ({display_name})")
+
+    @app.cli.command("purge-leads")
+    def purge_leads_command() -> None:
+        """Remove subjects and narrative of leads past their purge date, in every copy."""
+        from inspector.leads.service import purge_due
+
+        count = purge_due(db.session())
+        db.session.commit()
+        click.echo(f"Purged {count} lead{'s' if count != 1 else ''}.")

@@ -9,7 +9,7 @@ from inspector.auth.models import Device, TokenFamily
 from inspector.blobs.models import Blob, BlobHolder, RecordBlob
 from inspector.checklists.models import Checklist, ChecklistItem
 from inspector.inspections.models import Finding, Inspection
-from inspector.leads.models import Lead
+from inspector.leads.models import Lead, LeadMatch, LeadMatchKey
 from inspector.licensees.models import Licensee
 from inspector.offices.models import FieldOffice, OfficeState, User
 from inspector.sync.models import (
@@ -35,6 +35,8 @@ __all__ = [
     "Finding",
     "Inspection",
     "Lead",
+    "LeadMatch",
+    "LeadMatchKey",
     "Licensee",
     "OfficeState",
     "RecordBlob",
@@ -51,6 +53,7 @@ def register_blueprints(api: Api) -> None:
     from inspector.blobs.routes import blp as blobs_blp
     from inspector.checklists.routes import blp as checklists_blp
     from inspector.inspections.routes import blp as inspections_blp
+    from inspector.leads.routes import blp as leads_blp
     from inspector.licensees.routes import blp as licensees_blp
     from inspector.offices.routes import blp as offices_blp
     from inspector.sync.routes import blp as sync_blp
@@ -63,6 +66,7 @@ def register_blueprints(api: Api) -> None:
         offices_blp,
         sync_blp,
         blobs_blp,
+        leads_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     register_record_schemas(api)

@@ -85,6 +85,13 @@ MATRIX: dict[Key, Row] = {
     ("GET", "/api/v1/inspections/<uuid:record_id>/history"): (401, 200, 404, 200, 404, 200),
     ("GET", "/api/v1/findings/<uuid:record_id>/history"):   (401, 200, 404, 200, 404, 200),
     ("GET", "/api/v1/leads/<uuid:record_id>/history"):      (401, 200, 404, 200, 404, 200),
+    # leads: investigator own, reviewer office, admin metadata only; the workflow is the reviewer's
+    ("GET", "/api/v1/leads"):                               (401, 200, 200, 200, 200, 200),
+    ("GET", "/api/v1/leads/<uuid:lead_id>"):                (401, 200, 404, 200, 404, 200),
+    ("GET", "/api/v1/leads/<uuid:lead_id>/matches"):        (401, 403, 404, 200, 404, 403),
+    ("POST", "/api/v1/leads/<uuid:lead_id>/refer"):         (401, 403, 403, 200, 404, 403),
+    ("POST", "/api/v1/leads/<uuid:lead_id>/close"):         (401, 403, 403, 200, 404, 403),
+    ("POST", "/api/v1/leads/<uuid:lead_id>/extend"):        (401, 403, 403, 200, 404, 403),
     # blobs: anyone signed in uploads; reading needs the bytes or a visible record listing them
     ("PUT", "/api/v1/blobs/<string:sha256>"):               (401, 201, 201, 201, 201, 201),
     ("GET", "/api/v1/blobs/<string:sha256>"):               (401, 200, 404, 200, 404, 200),
@@ -166,6 +173,21 @@ def make_lead(world: World) -> uuid.UUID:
     return lead_id
 
 
+def make_submitted_lead(world: World) -> uuid.UUID:
+    """The investigator's lead, submitted (ready for the reviewer to refer or close)."""
+    lead_id = make_lead(world)
+    change = {
+        "entity": "lead",
+        "id": str(lead_id),
+        "action": "update",
+        "base_version": 1,
+        "fields": {"status": "submitted"},
+    }
+    [receipt] = push(world, world.investigator, change)
+    assert receipt["status"] == "applied", receipt["problem"]
+    return lead_id
+
+
 def make_listed_blob(world: World) -> str:
     """The investigator uploads a photo and lists it on their finding (proof of possession)."""
     sha256 = hashlib.sha256(STORED_PNG).hexdigest()
@@ -210,6 +232,7 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
     "user_id": lambda w: w.investigator.id,
     "device_id": investigator_device,
     "conflict_id": make_conflict,
+    "lead_id": make_submitted_lead,
 }
 #: (route, argument) -> value, where a name means different things on different routes.
 ROUTE_PATH_VALUES: dict[tuple[Key, str], Callable[[World], object]] = {
@@ -255,6 +278,16 @@ BODIES: dict[Key, Callable[[World, Persona | None], Any]] = {
     },
     ("POST", "/api/v1/conflicts/<uuid:conflict_id>/resolve"): lambda w, p: {"resolution": "keep_server"},
     ("PUT", "/api/v1/blobs/<string:sha256>"): lambda w, p: Raw(PNG, "image/png"),
+    ("POST", "/api/v1/leads/<uuid:lead_id>/refer"): lambda w, p: {
+        "agency": "ATF special agents",
+        "referred_on": "2026-11-29",
+        "reference": "ATF-2026-0042",
+    },
+    ("POST", "/api/v1/leads/<uuid:lead_id>/close"): lambda w, p: {"result": "Case opened by the agency."},
+    ("POST", "/api/v1/leads/<uuid:lead_id>/extend"): lambda w, p: {
+        "purge_after": "2030-01-01T00:00:00Z",
+        "reason": "Prosecution pending.",
+    },
 }
 
 #: Query strings, per route (``persona`` is None for anonymous).

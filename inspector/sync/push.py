@@ -126,6 +126,10 @@ class PushContext:
         self._load_states("finding", ids["finding"])
         inspection_refs |= {s["inspection_id"] for k, s in self.states.items() if k[0] == "finding"}
         self._load_states("lead", ids["lead"])
+        for lead in (s for k, s in self.states.items() if k[0] == "lead"):
+            # an update re-checks the lead's references without resending them
+            inspection_refs |= {lead["inspection_id"]} - {None}
+            licensee_refs |= {lead["licensee_id"]} - {None}
         self._load_states("inspection", ids["inspection"] | inspection_refs)
         licensee_refs |= {s["licensee_id"] for k, s in self.states.items() if k[0] == "inspection"}
         if licensee_refs:
@@ -932,6 +936,10 @@ def write(ctx: PushContext, outcomes: list[Outcome]) -> None:
         for row in conflicts
     ]
     touch_feed(session, [t for o in outcomes for t in o.feed] + conflict_feed)
+    if lead_ids := [key[1] for key in touched if key[0] == "lead"]:
+        from inspector.leads.service import deconflict
+
+        deconflict(session, lead_ids, user_id=ctx.actor.id)
 
 
 def upsert_record_blobs(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -93,6 +93,14 @@ class LeadSchema(ma.Schema):
     field_office_id = ma.fields.UUID()
     purge_after = Timestamp()
     purged_at = Timestamp(allow_none=True)
+    match_count = ma.fields.Integer(
+        metadata={"description": "other leads sharing a serial, subject, licensee"}
+    )
+    referred_on = ma.fields.Date(allow_none=True)
+    referral_reference = ma.fields.String(allow_none=True)
+    closed_at = Timestamp(allow_none=True)
+    close_result = ma.fields.String(allow_none=True)
+    subjects_count = ma.fields.Integer(allow_none=True, metadata={"description": "set when purged"})
     open_conflicts = ma.fields.Integer()
     missing_blobs = ma.fields.Boolean()
     created_at = Timestamp()

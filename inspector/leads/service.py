@@ -1,0 +1,551 @@
+"""Leads: who sees which, the referral workflow, deconfliction and purging.
+
+Every server-side write of a lead is a new version (``bump`` + ``record_written``),
+so devices receive it through pull and history keeps it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from inspector.db import utcnow
+from inspector.leads.models import Lead, LeadMatch, LeadMatchKey
+from inspector.offices.models import FieldOffice, User
+from inspector.problems import Problem
+
+#: what purging removes, and what admins never see.
+CONTENT_FIELDS = ("narrative", "subjects")
+#: what admins see of a lead: metadata and counts, never subjects, narrative or firearms.
+ADMIN_FIELDS = (
+    "id",
+    "version",
+    "status",
+    "field_office_id",
+    "created_by",
+    "licensee_id",
+    "inspection_id",
+    "indicators",
+    "referral_agency",
+    "referred_on",
+    "closed_at",
+    "purge_after",
+    "purged_at",
+    "match_count",
+    "created_at",
+    "updated_at",
+)
+FULL_FIELDS = (
+    *ADMIN_FIELDS,
+    "narrative",
+    "firearms",
+    "subjects",
+    "attachments",
+    "referral_reference",
+    "close_result",
+    "open_conflicts",
+    "missing_blobs",
+)
+_SERIAL_NOISE = re.compile(r"[\s\-\u2010-\u2015]+")
+
+
+# ---- need-to-know -------------------------------------------------------------------------------
+
+
+def visible_leads(actor: User) -> sa.Select[Lead]:
+    """Investigators: their own; reviewers: their office's; admins: all (metadata only)."""
+    query = sa.select(Lead).where(Lead.deleted_at.is_(None))
+    if actor.role == "investigator":
+        query = query.where(Lead.created_by == actor.id)
+    elif actor.role == "reviewer":
+        query = query.where(Lead.field_office_id == actor.field_office_id)
+    return query
+
+
+def search_leads(actor: User, filters: dict[str, Any]) -> sa.Select[Lead]:
+    query = visible_leads(actor)
+    for name in ("status", "field_office_id"):
+        if (value := filters.get(name)) is not None:
+            query = query.where(getattr(Lead, name) == value)
+    return query.order_by(Lead.created_at.desc(), Lead.id)
+
+
+def get_lead(session: Session, actor: User, lead_id: uuid.UUID, *, lock: bool = False) -> Lead:
+    query = visible_leads(actor).where(Lead.id == lead_id)
+    if lock:
+        query = query.with_for_update()
+    lead = session.scalar(query)
+    if lead is None:
+        raise Problem("not-found", "No such lead.")
+    return lead
+
+
+def lead_view(lead: Lead, actor: User) -> dict[str, Any]:
+    """The lead as this caller may see it: admins get metadata and counts only."""
+    subjects_count = lead.subjects_count if lead.purged_at is not None else len(lead.subjects or [])
+    counts = {"subjects_count": subjects_count, "firearms_count": len(lead.firearms or [])}
+    if actor.role == "admin":
+        return {**{name: getattr(lead, name) for name in ADMIN_FIELDS}, **counts, "redacted": True}
+    return {**{name: getattr(lead, name) for name in FULL_FIELDS}, **counts, "redacted": False}
+
+
+def read_lead(session: Session, actor: User, lead_id: uuid.UUID, address: str | None) -> dict[str, Any]:
+    """One lead's detail; every read is audited (the caller commits)."""
+    from inspector.audit import service as audit
+
+    lead = get_lead(session, actor, lead_id)
+    audit.record(
+        session,
+        "lead-read",
+        actor=actor,
+        target_type="lead",
+        target_id=lead.id,
+        address=address,
+        details={"redacted": actor.role == "admin"},
+    )
+    return lead_view(lead, actor)
+
+
+# ---- the workflow -------------------------------------------------------------------------------
+
+
+def _written(session: Session, lead: Lead, actor: User) -> None:
+    """A server-side write: match keys refreshed, a new version, journaled for devices."""
+    from inspector.sync.service import bump, record_written
+
+    deconflict(session, [lead.id], user_id=actor.id, journaled_by_caller={lead.id})
+    bump(lead)
+    record_written(session, "lead", lead, user_id=actor.id)
+
+
+def _reviewers_lead(session: Session, actor: User, lead_id: uuid.UUID) -> Lead:
+    from inspector.auth.service import require_role
+
+    require_role(actor, "reviewer")
+    return get_lead(session, actor, lead_id, lock=True)
+
+
+def refer(
+    session: Session,
+    actor: User,
+    lead_id: uuid.UUID,
+    *,
+    agency: str,
+    referred_on: date,
+    reference: str,
+    address: str | None,
+) -> Lead:
+    """A reviewer of the lead's office records the referral: submitted -> referred."""
+    from inspector.audit import service as audit
+
+    lead = _reviewers_lead(session, actor, lead_id)
+    if lead.status != "submitted":
+        raise Problem("conflict", f"Only a submitted lead can be referred; this one is {lead.status}.")
+    if lead.purged_at is not None:
+        raise Problem("record-locked", "The lead was purged.")
+    if referred_on > utcnow().date() + timedelta(days=1):
+        raise Problem(
+            "validation-error",
+            "The referral date is in the future.",
+            errors={"referred_on": ["cannot be in the future"]},
+        )
+    lead.status = "referred"
+    lead.referral_agency = agency
+    lead.referred_on = referred_on
+    lead.referral_reference = reference
+    _written(session, lead, actor)
+    audit.record(
+        session,
+        "lead-referred",
+        actor=actor,
+        target_type="lead",
+        target_id=lead.id,
+        address=address,
+        details={"agency": agency, "referred_on": referred_on.isoformat(), "reference": reference},
+    )
+    return lead
+
+
+def close(session: Session, actor: User, lead_id: uuid.UUID, *, result: str, address: str | None) -> Lead:
+    """A reviewer closes a referred (or submitted, not referred) lead with its result."""
+    from inspector.audit import service as audit
+
+    lead = _reviewers_lead(session, actor, lead_id)
+    if lead.status not in ("submitted", "referred"):
+        raise Problem(
+            "conflict", f"Only a submitted or referred lead can be closed; this one is {lead.status}."
+        )
+    lead.status = "closed"
+    lead.closed_at = utcnow()
+    lead.close_result = result
+    _written(session, lead, actor)
+    audit.record(session, "lead-closed", actor=actor, target_type="lead", target_id=lead.id, address=address)
+    return lead
+
+
+def extend(
+    session: Session,
+    actor: User,
+    lead_id: uuid.UUID,
+    *,
+    purge_after: datetime,
+    reason: str,
+    address: str | None,
+) -> Lead:
+    """A reviewer keeps a lead longer, with a reason (audited)."""
+    from inspector.audit import service as audit
+
+    lead = _reviewers_lead(session, actor, lead_id)
+    if lead.purged_at is not None:
+        raise Problem("record-locked", "The lead was purged; there is nothing left to keep.")
+    if purge_after <= lead.purge_after:
+        raise Problem(
+            "validation-error",
+            "An extension moves the purge date later.",
+            errors={"purge_after": [f"must be after the current purge date {lead.purge_after.isoformat()}"]},
+        )
+    previous = lead.purge_after
+    lead.purge_after = purge_after
+    _written(session, lead, actor)
+    audit.record(
+        session,
+        "lead-purge-extended",
+        actor=actor,
+        target_type="lead",
+        target_id=lead.id,
+        address=address,
+        details={"from": previous.isoformat(), "to": purge_after.isoformat(), "reason": reason},
+    )
+    return lead
+
+
+# ---- deconfliction ------------------------------------------------------------------------------
+
+
+def normalise_serial(serial: str) -> str:
+    """Upper case, no spaces or dashes: ``ab-12 3`` and ``AB123`` are one serial."""
+    return _SERIAL_NOISE.sub("", serial).upper()
+
+
+def normalise_make(make: str | None) -> str | None:
+    if make is None:
+        return None
+    value = " ".join(make.split()).upper()
+    return value or None
+
+
+def normalise_name(name: str) -> str:
+    """Lower case, whitespace collapsed."""
+    return " ".join(name.lower().split())
+
+
+def subject_key(name: str) -> str:
+    """A keyed hash of the normalised name: matchable, never readable."""
+    secret = str(current_app.config["LEAD_MATCH_SECRET"]).encode()
+    return hmac.new(secret, b"subject:" + normalise_name(name).encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class MatchKey:
+    kind: str
+    key_hash: str
+    make: str | None = None
+
+
+def match_keys(lead: Lead) -> set[MatchKey]:
+    """What this lead can be matched by (nothing once deleted)."""
+    if lead.deleted_at is not None:
+        return set()
+    keys: set[MatchKey] = set()
+    for firearm in lead.firearms or []:
+        serial = normalise_serial(str(firearm.get("serial") or ""))
+        if serial:
+            keys.add(MatchKey("serial", f"serial:{serial}", normalise_make(firearm.get("make"))))
+    for subject in lead.subjects or []:
+        name = normalise_name(str(subject.get("name") or ""))
+        if name:
+            keys.add(MatchKey("subject", subject_key(name)))
+    if lead.licensee_id is not None:
+        keys.add(MatchKey("licensee", f"licensee:{lead.licensee_id}"))
+    return keys
+
+
+def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    return (a, b) if str(a) < str(b) else (b, a)
+
+
+def _store_keys(session: Session, lead_id: uuid.UUID, keys: set[MatchKey]) -> None:
+    session.execute(sa.delete(LeadMatchKey).where(LeadMatchKey.lead_id == lead_id))
+    if keys:
+        session.execute(
+            sa.insert(LeadMatchKey),
+            [{"lead_id": lead_id, "kind": k.kind, "key_hash": k.key_hash, "make": k.make} for k in keys],
+        )
+
+
+def _found_matches(session: Session, lead_id: uuid.UUID, keys: set[MatchKey]) -> set[tuple[uuid.UUID, str]]:
+    """(other lead, kind) for every key another lead shares: one index lookup."""
+    if not keys:
+        return set()
+    makes: dict[str, set[str | None]] = defaultdict(set)
+    for key in keys:
+        makes[key.key_hash].add(key.make)
+    rows = session.execute(
+        sa.select(LeadMatchKey.lead_id, LeadMatchKey.kind, LeadMatchKey.key_hash, LeadMatchKey.make).where(
+            LeadMatchKey.kind.in_({k.kind for k in keys}),
+            LeadMatchKey.key_hash.in_(list(makes)),
+            LeadMatchKey.lead_id != lead_id,
+        )
+    )
+    found: set[tuple[uuid.UUID, str]] = set()
+    for other, kind, key_hash, make in rows:
+        # when both firearms name a make, the makes must match too
+        if kind == "serial" and not any(
+            mine is None or make is None or mine == make for mine in makes[key_hash]
+        ):
+            continue
+        found.add((other, kind))
+    return found
+
+
+def deconflict(
+    session: Session,
+    lead_ids: Iterable[uuid.UUID],
+    *,
+    user_id: uuid.UUID | None,
+    journaled_by_caller: set[uuid.UUID] | None = None,
+) -> None:
+    """Refresh the match keys and matches of leads just written, and flag every lead whose
+    matches changed (``match_count``; a new version each, unless its caller journals it)."""
+    from inspector.sync.service import bump, record_written
+
+    ids = list(dict.fromkeys(lead_ids))
+    if not ids:
+        return
+    session.flush()
+    leads = {
+        lead.id: lead
+        for lead in session.scalars(
+            sa.select(Lead).where(Lead.id.in_(ids)).execution_options(populate_existing=True)
+        )
+    }
+    keys = {lead_id: match_keys(lead) for lead_id, lead in leads.items()}
+    for lead_id, lead_keys in keys.items():
+        _store_keys(session, lead_id, lead_keys)
+    affected: set[uuid.UUID] = set(leads)
+    for lead_id, lead_keys in keys.items():
+        wanted = {
+            (*_pair(lead_id, other), kind) for other, kind in _found_matches(session, lead_id, lead_keys)
+        }
+        existing = {
+            (a, b, kind)
+            for a, b, kind in session.execute(
+                sa.select(LeadMatch.lead_a, LeadMatch.lead_b, LeadMatch.kind).where(
+                    sa.or_(LeadMatch.lead_a == lead_id, LeadMatch.lead_b == lead_id)
+                )
+            )
+        }
+        gone = existing - wanted
+        new = wanted - existing
+        for a, b, kind in gone:
+            session.execute(
+                sa.delete(LeadMatch).where(
+                    LeadMatch.lead_a == a, LeadMatch.lead_b == b, LeadMatch.kind == kind
+                )
+            )
+        if new:
+            now = utcnow()
+            session.execute(
+                sa.insert(LeadMatch),
+                [{"lead_a": a, "lead_b": b, "kind": kind, "created_at": now} for a, b, kind in new],
+            )
+        affected.update(x for a, b, _kind in gone | new for x in (a, b))
+    counts = match_counts(session, affected)
+    others = affected - set(leads)
+    if others:
+        leads.update(
+            {
+                lead.id: lead
+                for lead in session.scalars(
+                    sa.select(Lead).where(Lead.id.in_(others)).execution_options(populate_existing=True)
+                )
+            }
+        )
+    for lead_id in sorted(affected, key=str):
+        lead = leads.get(lead_id)
+        count = counts.get(lead_id, 0)
+        if lead is None or lead.match_count == count:
+            continue
+        lead.match_count = count
+        if journaled_by_caller is None or lead_id not in journaled_by_caller:
+            bump(lead)
+            record_written(session, "lead", lead, user_id=user_id)
+
+
+def match_counts(session: Session, lead_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many other leads each lead matches (whatever the kinds)."""
+    ids = list(lead_ids)
+    if not ids:
+        return {}
+    others: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    rows = session.execute(
+        sa.select(LeadMatch.lead_a, LeadMatch.lead_b).where(
+            sa.or_(LeadMatch.lead_a.in_(ids), LeadMatch.lead_b.in_(ids))
+        )
+    )
+    for a, b in rows:
+        others[a].add(b)
+        others[b].add(a)
+    return {lead_id: len(others[lead_id]) for lead_id in ids}
+
+
+def matches_of(session: Session, actor: User, lead_id: uuid.UUID) -> list[dict[str, Any]]:
+    """What a reviewer needs to call the other office: its name, its reviewers, the other
+    lead's date and what matched. Never the other lead's content (or its id)."""
+    from inspector.auth.service import require_role
+
+    lead = get_lead(session, actor, lead_id)
+    require_role(actor, "reviewer")
+    rows = session.execute(
+        sa.select(LeadMatch.lead_a, LeadMatch.lead_b, LeadMatch.kind).where(
+            sa.or_(LeadMatch.lead_a == lead.id, LeadMatch.lead_b == lead.id)
+        )
+    ).all()
+    other_ids = {b if a == lead.id else a for a, b, _kind in rows}
+    if not other_ids:
+        return []
+    others = {
+        row.id: row
+        for row in session.execute(
+            sa.select(Lead.id, Lead.created_at, Lead.field_office_id, FieldOffice.name)
+            .join(FieldOffice, FieldOffice.id == Lead.field_office_id)
+            .where(Lead.id.in_(other_ids), Lead.deleted_at.is_(None))
+        )
+    }
+    offices = {row.field_office_id for row in others.values()}
+    reviewers: dict[uuid.UUID | None, list[str]] = defaultdict(list)
+    for office_id, name in session.execute(
+        sa.select(User.field_office_id, User.display_name)
+        .where(User.field_office_id.in_(offices), User.role == "reviewer", User.active.is_(True))
+        .order_by(User.display_name)
+    ):
+        reviewers[office_id].append(name)
+    out = []
+    for a, b, kind in rows:
+        other = others.get(b if a == lead.id else a)
+        if other is None:
+            continue
+        out.append(
+            {
+                "matched_office": other.name,
+                "reviewers": reviewers[other.field_office_id],
+                "lead_date": other.created_at.date(),
+                "kind": kind,
+            }
+        )
+    return sorted(out, key=lambda m: (m["lead_date"], m["matched_office"], m["kind"]))
+
+
+# ---- purge --------------------------------------------------------------------------------------
+
+
+def _scrub(value: Any, field: str | None = None) -> Any:
+    """A stored value with the lead's subjects and narrative taken out."""
+    if field in CONTENT_FIELDS:
+        return [] if field == "subjects" and value is not None else None
+    if isinstance(value, dict):
+        return {
+            k: ([] if k == "subjects" else None) if k in CONTENT_FIELDS and v is not None else v
+            for k, v in value.items()
+        }
+    return value
+
+
+def purge_lead(session: Session, lead: Lead, now: datetime) -> None:
+    """Remove a lead's subjects and narrative for good, from every copy; leave a stub."""
+    from inspector.sync.models import Conflict, RecordVersion, RejectedChange, SyncReceipt
+    from inspector.sync.service import bump, record_written
+
+    for version_id, data in session.execute(
+        sa.select(RecordVersion.id, RecordVersion.data).where(
+            RecordVersion.entity == "lead", RecordVersion.record_id == lead.id
+        )
+    ).all():
+        if data is not None and _scrub(data) != data:
+            session.execute(
+                sa.update(RecordVersion).where(RecordVersion.id == version_id).values(data=_scrub(data))
+            )
+    columns = ("base_value", "server_value", "client_value", "resolved_value")
+    for conflict in session.scalars(
+        sa.select(Conflict).where(Conflict.entity == "lead", Conflict.record_id == lead.id)
+    ):
+        for column in columns:
+            value = getattr(conflict, column)
+            if _scrub(value, conflict.field) != value:
+                setattr(conflict, column, _scrub(value, conflict.field))
+    for receipt in session.scalars(
+        sa.select(SyncReceipt).where(
+            SyncReceipt.entity == "lead",
+            sa.or_(SyncReceipt.record_id == lead.id, SyncReceipt.merged_into == lead.id),
+        )
+    ):
+        scrubbed = [
+            {**c, **{column: _scrub(c.get(column), c.get("field")) for column in columns if column in c}}
+            for c in receipt.conflicts or []
+        ]
+        if scrubbed != (receipt.conflicts or []):
+            receipt.conflicts = scrubbed
+    for rejected in session.scalars(
+        sa.select(RejectedChange).where(
+            RejectedChange.entity == "lead", RejectedChange.record_id == str(lead.id)
+        )
+    ):
+        if _scrub(rejected.fields) != rejected.fields:
+            rejected.fields = _scrub(rejected.fields)
+    session.execute(
+        sa.delete(LeadMatchKey).where(LeadMatchKey.lead_id == lead.id, LeadMatchKey.kind == "subject")
+    )
+    lead.subjects_count = len(lead.subjects or [])
+    lead.subjects = []
+    lead.narrative = None
+    lead.purged_at = now
+    deconflict(session, [lead.id], user_id=None, journaled_by_caller={lead.id})
+    bump(lead)
+    record_written(session, "lead", lead)
+
+
+def purge_due(session: Session, now: datetime | None = None, *, batch: int = 100) -> int:
+    """Purge every lead past its purge date not purged yet; commits each batch.
+
+    Safe to run again, and alongside another run: a purged lead is never picked
+    again, and on PostgreSQL a lead another run is purging is skipped.
+    """
+    now = now or utcnow()
+    purged = 0
+    while True:
+        query = (
+            sa.select(Lead)
+            .where(Lead.purged_at.is_(None), Lead.purge_after <= now)
+            .order_by(Lead.purge_after, Lead.id)
+            .limit(batch)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        leads = list(session.scalars(query))
+        if not leads:
+            return purged
+        for lead in leads:
+            purge_lead(session, lead, now)
+        session.commit()
+        purged += len(leads)
