@@ -1,0 +1,139 @@
+"""Load test (``make loadtest``): simulated devices push and pull against production gunicorn.
+
+Each device has its own investigator account and device id; it pushes ``--batches``
+batches of ``--changes`` changes (finding creates and updates on its own inspections,
+some leads), pulls to the end of its feed between batches, and thinks ``--think``
+seconds between rounds. Then the database is audited: every receipted change
+present, exactly once. Loopback only; bounded by ``--max-seconds``.
+
+Prints latency percentiles, throughput and errors, then one JSON line. Exits 1 when
+a target is missed (errors, lost, duplicates, p95 push over ``--p95-target-ms``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.prodserver import (
+    Device,
+    Server,
+    audit,
+    free_port,
+    latency_line,
+    percentile,
+    rebuild_database,
+    run_devices,
+    seed,
+    server_env,
+)
+
+DEFAULT_URL = os.environ.get(
+    "LOADTEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/inspector_load"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=50)
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--changes", type=int, default=50)
+    parser.add_argument("--think", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument("--p95-target-ms", type=float, default=500)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    args = parser.parse_args(argv)
+
+    creates_per_device = args.batches * round(args.changes * 0.6)
+    inspections = -(-creates_per_device // 12) + 1
+    print(f"loadtest: database {args.database_url.rsplit('/', 1)[-1]}, {args.devices} devices", flush=True)
+    rebuild_database(args.database_url)
+    started = time.monotonic()
+    accounts = seed(args.database_url, args.devices, inspections)
+    print(
+        f"seeded {args.devices} investigators x {inspections} inspections in {time.monotonic() - started:.1f} s",
+        flush=True,
+    )
+    port = free_port()
+    server = Server(server_env(args.database_url, port, args.workers), port)
+    server.start()
+    print(f"gunicorn ({args.workers} workers) on {server.url}, log {server.log_path}", flush=True)
+    deadline = time.monotonic() + args.max_seconds
+    devices = [Device(server.url, name, accounts.inspections[name]) for name in accounts.usernames]
+    finished: list[str] = []
+
+    def work(device: Device) -> None:
+        device.login(deadline)
+        device.pull(deadline)  # the first snapshot
+        for round_no in range(args.batches):
+            if not device.push(device.batch(args.changes, round_no), deadline):
+                return
+            if not device.pull(deadline):
+                return
+            if round_no + 1 < args.batches:
+                time.sleep(args.think)
+        finished.append(device.username)
+
+    try:
+        run_start = time.monotonic()
+        run_devices(devices, work)
+        wall = time.monotonic() - run_start
+    finally:
+        server.stop()
+    counts = audit(args.database_url, devices)
+    push = [s for d in devices for s in d.push_seconds]
+    pull = [s for d in devices for s in d.pull_seconds]
+    errors = [e for d in devices for e in d.errors]
+    print(latency_line("push", push))
+    print(latency_line("pull", pull))
+    throughput = counts["acknowledged"] / wall
+    print(
+        f"wall {wall:.1f} s, {len(finished)}/{len(devices)} devices finished, "
+        f"{counts['acknowledged']} changes acknowledged ({throughput:.0f} changes/s, "
+        f"{len(push) / wall:.1f} pushes/s, {len(pull) / wall:.1f} pull pages/s)"
+    )
+    print(f"errors {len(errors)}" + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
+    print(
+        "audit: "
+        + ", ".join(
+            f"{k} {counts[k]}"
+            for k in ("changes", "acknowledged", "rejected", "lost", "duplicates", "unreceipted")
+        )
+    )
+    figures = {
+        "devices": len(devices),
+        "finished": len(finished),
+        "push_p50_ms": round(percentile(push, 50) * 1000, 1),
+        "push_p95_ms": round(percentile(push, 95) * 1000, 1),
+        "push_p99_ms": round(percentile(push, 99) * 1000, 1),
+        "pull_p50_ms": round(percentile(pull, 50) * 1000, 1),
+        "pull_p95_ms": round(percentile(pull, 95) * 1000, 1),
+        "pull_p99_ms": round(percentile(pull, 99) * 1000, 1),
+        "changes_per_s": round(throughput, 1),
+        "wall_s": round(wall, 1),
+        "errors": len(errors),
+        **counts,
+    }
+    print(json.dumps(figures))
+    ok = (
+        not errors
+        and counts["lost"] == 0
+        and counts["duplicates"] == 0
+        and counts["unreceipted"] == 0
+        and counts["rejected"] == 0
+        and len(finished) == len(devices)
+        and figures["push_p95_ms"] <= args.p95_target_ms
+    )
+    print("loadtest: " + ("PASS" if ok else "FAIL (see the targets above)"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
