@@ -99,21 +99,16 @@ async function problemOf(response: Response): Promise<Problem> {
   }
 }
 
-let refreshing: Promise<boolean> | null = null;
+let refreshing: Promise<Response> | null = null;
 
-/** Rotate the refresh token (one at a time). True when a new access token is set. */
-export function refreshSession(): Promise<boolean> {
+/** Rotate the refresh token (one at a time, shared by concurrent requests). */
+export function refreshSession(): Promise<Response> {
   if (!refreshing) {
-    refreshing = (async () => {
-      try {
-        const r = await send(`${API}/auth/refresh`, { method: "POST" }, "csrf_refresh_token");
-        return r.ok;
-      } finally {
-        setTimeout(() => (refreshing = null), 0);
-      }
-    })();
+    refreshing = send(`${API}/auth/refresh`, { method: "POST" }, "csrf_refresh_token").finally(() => {
+      refreshing = null;
+    });
   }
-  return refreshing;
+  return refreshing.then((r) => r.clone());
 }
 
 /** Any request; resolves with the Response for 2xx, else throws ProblemError or OfflineError. */
@@ -121,8 +116,13 @@ export async function request(path: string, opts: RequestOptions = {}): Promise<
   let response = await send(path, opts);
   if (response.status === 401 && !opts.noRefresh) {
     const problem = await problemOf(response.clone());
-    if (slugOf(problem) !== "device-revoked" && (await refreshSession())) {
-      response = await send(path, opts);
+    if (slugOf(problem) !== "device-revoked") {
+      const refreshed = await refreshSession();
+      if (refreshed.ok) {
+        response = await send(path, opts);
+      } else if (refreshed.status === 401 && slugOf(await problemOf(refreshed.clone())) === "device-revoked") {
+        response = refreshed; // the session died with the device: say so, not "expired"
+      }
     }
   }
   if (!response.ok) {

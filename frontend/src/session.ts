@@ -1,5 +1,5 @@
 /** Who is using this tablet: login (binds the device), the cached profile, logout, wipe. */
-import { API, OfflineError, ProblemError, getJson, postJson } from "./api";
+import { API, OfflineError, ProblemError, getJson, postJson, slugOf } from "./api";
 import { db, deviceId, getMeta, safeLocalStorage, setMeta } from "./db";
 
 export interface Profile {
@@ -28,7 +28,20 @@ export async function login(username: string, password: string): Promise<Profile
       `${unsent} unsent change(s) of ${previous.display_name} are on this tablet. Log in as ${previous.username} and sync first.`,
     );
   }
-  const session = await postJson<{ user: Profile }>(`${API}/auth/login`, { username: username.trim(), password, device_id }, { noRefresh: true });
+  let session: { user: Profile };
+  try {
+    session = await postJson<{ user: Profile }>(`${API}/auth/login`, { username: username.trim(), password, device_id }, { noRefresh: true });
+  } catch (err) {
+    if (!(err instanceof ProblemError && slugOf(err.problem) === "device-revoked")) throw err;
+    // This installation was revoked: its data goes, and it logs in as a new device.
+    await wipe();
+    await setMeta("wiped", true);
+    session = await postJson<{ user: Profile }>(
+      `${API}/auth/login`,
+      { username: username.trim(), password, device_id: await deviceId() },
+      { noRefresh: true },
+    );
+  }
   const user = session.user;
   if (previous && previous.id !== user.id) await clearServerCopies();
   await setMeta("profile", user);

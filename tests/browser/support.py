@@ -41,6 +41,9 @@ def wait_synced(page: Any, timeout: float = 20_000) -> None:
 
 
 DB_HELPERS = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
 window.__dbAll = (store) => new Promise((resolve, reject) => {
   const open = indexedDB.open('inspector');
   open.onerror = () => reject(open.error);
@@ -137,6 +140,8 @@ def check_screen(page: Any, name: str) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"axe on {name}: {bad}"
+    csp = page.evaluate("window.__csp || []")
+    assert not csp, f"Content-Security-Policy violations on {name}: {csp}"
     small = page.evaluate(SMALL_TARGETS)
     assert not small, f"touch targets under 44px on {name}: {small}"
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -185,6 +185,11 @@ def test_revoked_device_wipes_local_data(context: Any, page: Any, live_server: A
     expect(page.get_by_label("User name")).to_be_visible()
     records = page.evaluate("async () => (await window.__dbAll('records')).length")
     assert records == 0
+    # Logging in again makes this installation a new device.
+    login(page, base)
+    wait_synced(page)
+    again = page.evaluate("async () => (await window.__dbAll('meta')).find(r => r.key === 'device_id').value")
+    assert again != device
 
 
 def test_expired_access_token_is_refreshed_without_asking(
