@@ -163,9 +163,12 @@ def test_offline_work_survives_reload_then_syncs(context: Any, page: Any, live_s
     assert inspection["summary"] == "Late A&D entries."
     leads = [r for r in store(page, "records") if r["entity"] == "lead"]
     assert len(leads) == 1 and leads[0]["version"] is not None
-    lead = leads[0]["data"]
+    lead = api.get(f"{base}/leads/{leads[0]['id']}").json()
     assert [f["serial"] for f in lead["firearms"]] == ["ABC123", "XYZ-789"]
+    assert [f["make"] for f in lead["firearms"]] == ["Glock", "Smith & Wesson"]
     assert lead["status"] == "submitted" and lead["inspection_id"] == inspection_id
+    assert lead["indicators"] == ["multiple-sales", "straw-purchase-signs"]
+    assert lead["referral_agency"] == "ATF special agents"
 
 
 def test_reload_with_the_server_stopped_opens_local_data(context: Any, page: Any, live_server: Any) -> None:
