@@ -101,6 +101,13 @@ def test_two_tablets_conflict_then_resolution_reaches_both(new_context: Any, liv
     # Tablet A learns of the conflict at its next sync and sees both values too.
     sync_now(a, base)
     expect(a.get_by_role("listitem", name=re.compile("^Conflict on"))).to_have_count(1)
+    a.goto(f"{base}/inspections/{inspection}")
+    expect(a.get_by_role("link", name="1 conflict(s)")).to_be_visible()
+    a.get_by_role("button", name="Submit inspection").click()
+    expect(a.get_by_role("alert").filter(has_text="Cannot submit yet")).to_contain_text(
+        "must be resolved first"
+    )
+    check_screen(a, "inspection with a conflict")
 
     conflict.get_by_role("button", name="Take device value").click()
     expect(b.get_by_role("listitem", name=re.compile("^Conflict on"))).to_have_count(0)

@@ -130,6 +130,11 @@ export const shared = css`
     background: #e8eef5;
     color: #1d3557;
   }
+  a.badge {
+    display: inline-flex;
+    align-items: center;
+    padding: 0 0.75rem;
+  }
   .badge.warn {
     background: #fff3cd;
     color: #5c4200;
