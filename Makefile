@@ -73,6 +73,7 @@ clean:
 
 bench: install
 	$(BIN)/python bench/sync_bench.py
+	$(BIN)/python bench/leads_bench.py
 
 # Many more Hypothesis examples of the device model than CI runs (tests/sync/test_stateful.py).
 fuzz-sync: install

@@ -210,7 +210,9 @@ def test_matches_in_one_batch_and_a_deleted_lead(world: World) -> None:
     assert [r["status"] for r in receipts["receipts"]] == ["applied", "applied"]
     assert lead_row(world, first).match_count == 1
     assert lead_row(world, second).match_count == 1
-    [receipt] = houston.push(change("lead", second, "delete", None, lead_row(world, second).version))["receipts"]
+    [receipt] = houston.push(change("lead", second, "delete", None, lead_row(world, second).version))[
+        "receipts"
+    ]
     assert receipt["status"] == "applied", receipt
     assert lead_row(world, first).match_count == 0
 
