@@ -17,6 +17,7 @@ from tests.browser.support import (
     login,
     outbox,
     png_bytes,
+    store,
     unsent_badge,
     wait_offline_ready,
     wait_synced,
@@ -295,3 +296,71 @@ def test_a_photo_from_one_tablet_shows_on_the_other(new_context: Any, live_serve
     expect(photo).to_be_visible()
     assert photo.get_attribute("src").startswith("blob:")  # type: ignore[union-attr]
     assert b.evaluate("async () => (await window.__dbAll('blobs')).length") == 1
+
+
+def test_conflict_resolved_with_another_value(context: Any, page: Any, live_server: Any) -> None:
+    """The other writer here is an API client on its own device."""
+    import uuid as uuidlib
+
+    base = live_server.url
+    install_db_helpers(context)
+    login(page, base)
+    wait_synced(page)
+    page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    item = page.locator("article[data-item]").first
+    key = item.get_attribute("data-item")
+    item.get_by_role("button", name="Compliant").click()
+    expect(item.get_by_role("button", name="Compliant")).to_have_attribute("aria-pressed", "true")
+    sync_now(page, base)
+    finding = next(r for r in store(page, "records") if r["entity"] == "finding")
+
+    other_device = str(uuidlib.uuid4())
+    client = live_server.app.test_client()
+    tokens = client.post(
+        "/api/v1/auth/token",
+        json={"username": "investigator", "password": DEMO_PASSWORD, "device_id": other_device},
+    ).get_json()
+    pushed = client.post(
+        "/api/v1/sync/push",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        json={
+            "device_id": other_device,
+            "schema_version": 1,
+            "changes": [
+                {
+                    "op_id": str(uuidlib.uuid4()),
+                    "seq": 1,
+                    "entity": "finding",
+                    "id": finding["id"],
+                    "action": "update",
+                    "base_version": finding["version"],
+                    "fields": {"note": "From the office laptop."},
+                    "client_time": "2026-11-30T10:00:00Z",
+                }
+            ],
+        },
+    )
+    assert pushed.get_json()["receipts"][0]["status"] == "applied", pushed.get_json()
+
+    page.get_by_role("link", name="My queue").click()
+    page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    note = page.locator(f"article[data-item='{key}']").get_by_label("Note")
+    note.fill("From the tablet.")
+    note.blur()
+    expect(unsent_badge(page)).to_contain_text("1")
+    sync_now(page, base)
+    conflict = page.get_by_role("listitem", name=re.compile("^Conflict on"))
+    expect(conflict.locator("[data-value=server]")).to_have_text("From the office laptop.")
+    expect(conflict.locator("[data-value=client]")).to_have_text("From the tablet.")
+    conflict.get_by_role("button", name="Other value…").click()
+    conflict.get_by_label("Value to keep").fill("Posted; copy also behind the counter.")
+    conflict.get_by_role("button", name="Save value").click()
+    expect(page.get_by_text("No open conflicts.")).to_be_visible()
+    sync_now(page, base)
+    page.get_by_role("link", name="My queue").click()
+    page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    expect(page.locator(f"article[data-item='{key}']").get_by_label("Note")).to_have_value(
+        "Posted; copy also behind the counter."
+    )
+    api = context.request.get(f"{base}/api/v1/findings/{finding['id']}").json()
+    assert api["note"] == "Posted; copy also behind the counter."
