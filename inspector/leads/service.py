@@ -100,20 +100,27 @@ def lead_view(lead: Lead, actor: User) -> dict[str, Any]:
     return {**{name: getattr(lead, name) for name in FULL_FIELDS}, **counts, "redacted": False}
 
 
-def read_lead(session: Session, actor: User, lead_id: uuid.UUID, address: str | None) -> dict[str, Any]:
-    """One lead's detail; every read is audited (the caller commits)."""
+def audit_read(
+    session: Session, actor: User, lead_id: uuid.UUID, address: str | None, *, via: str = "detail"
+) -> None:
+    """Note that someone read a lead's detail (the caller commits)."""
     from inspector.audit import service as audit
 
-    lead = get_lead(session, actor, lead_id)
     audit.record(
         session,
         "lead-read",
         actor=actor,
         target_type="lead",
-        target_id=lead.id,
+        target_id=lead_id,
         address=address,
-        details={"redacted": actor.role == "admin"},
+        details={"redacted": actor.role == "admin", "via": via},
     )
+
+
+def read_lead(session: Session, actor: User, lead_id: uuid.UUID, address: str | None) -> dict[str, Any]:
+    """One lead's detail; every read is audited (the caller commits)."""
+    lead = get_lead(session, actor, lead_id)
+    audit_read(session, actor, lead.id, address)
     return lead_view(lead, actor)
 
 
@@ -544,8 +551,39 @@ def purge_due(session: Session, now: datetime | None = None, *, batch: int = 100
             query = query.with_for_update(skip_locked=True)
         leads = list(session.scalars(query))
         if not leads:
+            scrub_late_rejections(session)
             return purged
         for lead in leads:
             purge_lead(session, lead, now)
         session.commit()
         purged += len(leads)
+
+
+def scrub_late_rejections(session: Session) -> int:
+    """Changes a stale device sent to a lead after its purge are refused (record-locked),
+    and kept as rejected changes: take the content out of those too."""
+    from inspector.sync.models import RejectedChange
+
+    candidates = [
+        r
+        for r in session.scalars(sa.select(RejectedChange).where(RejectedChange.entity == "lead"))
+        if _scrub(r.fields) != r.fields
+    ]
+    ids: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for rejected in candidates:
+        try:
+            ids[uuid.UUID(str(rejected.record_id))].append(rejected)
+        except ValueError:
+            continue
+    if not ids:
+        return 0
+    purged = set(
+        session.scalars(sa.select(Lead.id).where(Lead.id.in_(list(ids)), Lead.purged_at.is_not(None)))
+    )
+    count = 0
+    for lead_id in purged:
+        for rejected in ids[lead_id]:
+            rejected.fields = _scrub(rejected.fields)
+            count += 1
+    session.commit()
+    return count

@@ -460,6 +460,8 @@ def check_editable(ctx: PushContext, spec: EntitySpec, state: dict[str, Any]) ->
             raise Problem("not-found", "No such lead.")
         if state["status"] in ("referred", "closed"):
             raise Problem("record-locked", f"The lead is {state['status']}; it can no longer change.")
+        if state["purged_at"] is not None:
+            raise Problem("record-locked", "The lead was purged; it can no longer change.")
         return
     if inspection is None or inspection["investigator_id"] != ctx.actor.id:
         raise Problem("not-found", f"No such {spec.name}.")

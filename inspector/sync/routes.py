@@ -141,7 +141,13 @@ class ResolveConflict(MethodView):
 
 def _history_view(entity: str) -> Any:
     def get(self: Any, record_id: uuid.UUID) -> Any:
-        return service.history(db.session(), current_user, entity, record_id)
+        versions = service.history(db.session(), current_user, entity, record_id)
+        if entity == "lead":  # a lead's history is a read of its detail: audited
+            from inspector.leads.service import audit_read
+
+            audit_read(db.session(), current_user, record_id, request.remote_addr, via="history")
+            db.session.commit()
+        return versions
 
     get.__doc__ = f"Every version of one {entity}: who, which device, which op, when."
     return get

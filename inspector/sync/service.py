@@ -163,7 +163,14 @@ def load_records(session: Session, user: User, entries: list[Any]) -> dict[tuple
 
 def redact_lead(doc: dict[str, Any]) -> dict[str, Any]:
     """Admins administer the system, not investigations: no subjects, no narrative."""
-    return {**doc, "narrative": None, "subjects": [], "redacted": True}
+    return {
+        **doc,
+        "narrative": None,
+        "subjects": [],
+        "referral_reference": None,
+        "close_result": None,
+        "redacted": True,
+    }
 
 
 def licensee_docs(session: Session, ids: list[uuid.UUID]) -> list[dict[str, Any]]:

@@ -114,6 +114,14 @@ def test_purge_removes_content_from_every_table(world: World) -> None:
     assert len(history) == version + 1
     assert all(v["record"]["narrative"] is None and v["record"]["subjects"] == [] for v in history)
 
+    # a stale device's edit of the purged lead is refused, and its content does not stay
+    stale = device(world, world.investigator)
+    late = update_lead(stale, lead, 1, narrative="stale tablet text zqzq5")
+    assert late["status"] == "rejected" and late["problem"]["type"] == "/problems/record-locked"
+    assert "zqzq5" in all_text(world.app)
+    assert purge(world.app).strip() == "Purged 0 leads."
+    assert "zqzq" not in all_text(world.app)
+
     # running again changes nothing
     text = all_text(world.app)
     assert purge(world.app).strip() == "Purged 0 leads."

@@ -123,6 +123,8 @@ def test_admins_never_see_subjects_narrative_or_firearms(world: World) -> None:
     )
     reviewer = world.client(world.reviewer)
     assert reviewer.post(f"/api/v1/leads/{lead}/refer", json=REFER).status_code == 200
+    closed = reviewer.post(f"/api/v1/leads/{lead}/close", json={"result": "close-result-for-investigators"})
+    assert closed.status_code == 200
     admin = world.client(world.admin)
     listed = admin.get("/api/v1/leads")
     detail = admin.get(f"/api/v1/leads/{lead}")
@@ -132,7 +134,7 @@ def test_admins_never_see_subjects_narrative_or_firearms(world: World) -> None:
     assert detail.status_code == 200
     assert detail.json["redacted"] is True
     assert detail.json["subjects_count"] == 1 and detail.json["firearms_count"] == 1
-    assert detail.json["status"] == "referred" and detail.json["match_count"] == 0
+    assert detail.json["status"] == "closed" and detail.json["match_count"] == 0
     for absent in ("narrative", "subjects", "firearms", "referral_reference", "close_result"):
         assert absent not in detail.json
     for body in (
@@ -141,10 +143,11 @@ def test_admins_never_see_subjects_narrative_or_firearms(world: World) -> None:
         history.get_data(as_text=True),
     ):
         assert secret_name not in body and secret_text not in body
-        assert "Ophelia" not in body
+        assert "Ophelia" not in body and "close-result" not in body and "ATF-2026-0042" not in body
     lead_records = [c["record"] for c in pulled if c["entity"] == "lead"]
     assert lead_records and all(r["narrative"] is None and r["subjects"] == [] for r in lead_records)
-    assert secret_text not in str(pulled) and secret_name not in str(pulled)
+    for secret in (secret_text, secret_name, "close-result", "ATF-2026-0042"):
+        assert secret not in str(pulled)
     # the investigator and the reviewer see it all
     full = reviewer.get(f"/api/v1/leads/{lead}").json
     assert full["narrative"] == secret_text and full["subjects"][0]["name"] == secret_name
@@ -165,6 +168,10 @@ def test_every_detail_read_is_audited(world: World) -> None:
     # lists do not read details
     world.client(world.reviewer).get("/api/v1/leads")
     assert len(audit_rows(world, "lead-read")) == 3
+    # a lead's history is its detail too
+    assert world.client(world.reviewer).get(f"/api/v1/leads/{lead}/history").status_code == 200
+    rows = audit_rows(world, "lead-read")
+    assert len(rows) == 4 and rows[-1][0] == "ray" and rows[-1][2]["via"] == "history"
 
 
 def test_reviewer_extends_the_purge_date_with_a_reason(world: World) -> None:
