@@ -28,7 +28,8 @@ class PaginationMetadataSchema(ma.Schema):
 #: How the header is documented in the OpenAPI document.
 PAGINATION_HEADER: dict[str, Any] = {
     "description": "Pagination metadata (JSON): total, total_pages, page, page_size, ...",
-    "schema": PaginationMetadataSchema,
+    # The value is a JSON document, so it is described as content, not as a simple-style schema.
+    "content": {"application/json": {"schema": PaginationMetadataSchema}},
 }
 
 
@@ -57,4 +58,7 @@ def page_of(session: Session, statement: sa.Select[Any], pagination_parameters: 
     pagination_parameters.item_count = int(total or 0)
     page_size = pagination_parameters.page_size
     offset = (pagination_parameters.page - 1) * page_size
+    if offset >= pagination_parameters.item_count:
+        # Past the end the page is empty; asking the database would overflow its integers for huge pages.
+        return []
     return list(session.scalars(statement.limit(page_size).offset(offset)))

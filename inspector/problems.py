@@ -238,6 +238,16 @@ class ProblemApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
 
+    def _register_responses(self) -> None:
+        """The shared error responses (``DEFAULT_ERROR``, ``UNPROCESSABLE_ENTITY``, ...) are
+        documented as ``application/problem+json``, the type they are sent with."""
+        default: str = Api.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MEDIA_TYPE
+        try:
+            super()._register_responses()  # type: ignore[misc]
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = default
+
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return problem_response(problem_from_http_exception(error))
 

@@ -219,7 +219,7 @@ def test_openapi_document_names_the_problem_schema(client: FlaskClient) -> None:
     assert {"type", "title", "status", "detail", "errors"} <= problem["properties"].keys()
     assert {"type", "title", "status"} <= set(problem["required"])
     default_error = document["components"]["responses"]["DEFAULT_ERROR"]
-    assert default_error["content"]["application/json"]["schema"]["$ref"].endswith(f"/{name}")
+    assert default_error["content"]["application/problem+json"]["schema"]["$ref"].endswith(f"/{name}")
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if method == "parameters":
@@ -230,6 +230,6 @@ def test_openapi_document_names_the_problem_schema(client: FlaskClient) -> None:
 def test_openapi_document_describes_the_pagination_header(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").json
     header = document["components"]["headers"]["PAGINATION"]
-    name = header["schema"]["$ref"].rsplit("/", 1)[-1]
+    name = header["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     properties = document["components"]["schemas"][name]["properties"]
     assert {"total", "total_pages", "page", "page_size"} <= properties.keys()
