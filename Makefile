@@ -71,9 +71,9 @@ migrations-check: install
 clean:
 	rm -rf $(VENV) instance frontend/dist .pytest_cache .mypy_cache .ruff_cache
 
-bench: install
-	$(BIN)/python bench/sync_bench.py
-	$(BIN)/python bench/leads_bench.py
+# Every benchmark (sync on PostgreSQL, deconfliction, the PWA in Chromium): a table, then one JSON line.
+bench: install frontend
+	$(BIN)/python bench/run_all.py
 
 # Many more Hypothesis examples of the device model than CI runs (tests/sync/test_stateful.py).
 fuzz-sync: install
