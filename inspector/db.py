@@ -113,3 +113,15 @@ def write_intent() -> Iterator[None]:
         yield
     finally:
         WRITE_INTENT.reset(token)
+
+
+def short_write(session: Any, statement: Any) -> None:
+    """A small write during a read (a GET noting a device's contact): its own transaction.
+
+    Ending the read first means SQLite never has to upgrade a stale read
+    snapshot to a write lock (which fails at once, busy timeout or not).
+    """
+    session.commit()
+    with write_intent():
+        session.execute(statement)
+        session.commit()

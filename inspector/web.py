@@ -10,6 +10,7 @@ import swagger_ui_bundle
 from flask import Flask, Response, request, send_from_directory
 from werkzeug.routing import PathConverter
 
+from inspector.db import WRITE_INTENT
 from inspector.problems import Problem
 
 #: Fits the PWA: everything from our own origin, no inline script, no framing.
@@ -49,6 +50,20 @@ def init_app(app: Flask) -> None:
         given = request.headers.get("X-Request-Id", "")
         # A client's id is kept only when it is short and plain, so it can go into logs as is.
         request.environ["inspector.request_id"] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+    @app.before_request
+    def _sqlite_write_intent() -> None:
+        """On SQLite, a request that may write takes the write lock at BEGIN (see db.WRITE_INTENT)."""
+        if request.method in {"POST", "PUT", "PATCH", "DELETE"} and app.config[
+            "SQLALCHEMY_DATABASE_URI"
+        ].startswith("sqlite"):
+            request.environ["inspector.write_intent"] = WRITE_INTENT.set(True)
+
+    @app.teardown_request
+    def _end_write_intent(_error: BaseException | None) -> None:
+        token = request.environ.pop("inspector.write_intent", None)
+        if token is not None:
+            WRITE_INTENT.reset(token)
 
     @app.before_request
     def _require_json_bodies() -> None:

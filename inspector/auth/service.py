@@ -15,7 +15,7 @@ from inspector.audit import service as audit
 from inspector.auth.models import Device, TokenFamily
 from inspector.auth.passwords import verify_password
 from inspector.auth.tokens import TokenPair, family_problem, issue_pair
-from inspector.db import utcnow
+from inspector.db import short_write, utcnow
 from inspector.offices.models import User
 from inspector.problems import Problem
 
@@ -210,8 +210,9 @@ def check_token(session: Session, payload: dict[str, Any], address: str | None =
             return Problem("token-revoked", "A spent refresh token was used again; the session is ended.")
     now = utcnow()
     if now - family.last_seen_at > LAST_SEEN_RESOLUTION:
-        family.last_seen_at = now
-        session.commit()
+        short_write(
+            session, sa.update(TokenFamily).where(TokenFamily.id == family.id).values(last_seen_at=now)
+        )
     return None
 
 
