@@ -57,6 +57,8 @@ FULL_FIELDS = (
     "open_conflicts",
     "missing_blobs",
 )
+#: the PostgreSQL advisory lock that serialises deconfliction (any fixed 64-bit number).
+DECONFLICT_LOCK = 0x1EAD_DEC0
 _SERIAL_NOISE = re.compile(r"[\s\-\u2010-\u2015]+")
 
 
@@ -140,6 +142,7 @@ def _reviewers_lead(session: Session, actor: User, lead_id: uuid.UUID) -> Lead:
     from inspector.auth.service import require_role
 
     require_role(actor, "reviewer")
+    lock_deconfliction(session)
     return get_lead(session, actor, lead_id, lock=True)
 
 
@@ -288,6 +291,18 @@ def match_keys(lead: Lead) -> set[MatchKey]:
     return keys
 
 
+def lock_deconfliction(session: Session) -> None:
+    """One lead writer at a time, until commit (PostgreSQL; SQLite has one writer anyway).
+
+    Two leads on one gun saved at the same moment would each miss the other's
+    uncommitted keys. Lead writers take this before locking lead rows (push does
+    when its batch holds leads), so flagging another lead never waits on a row
+    that a writer waiting for this lock holds. Taking it again is harmless.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": DECONFLICT_LOCK})
+
+
 def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
     return (a, b) if str(a) < str(b) else (b, a)
 
@@ -341,6 +356,7 @@ def deconflict(
     if not ids:
         return
     session.flush()
+    lock_deconfliction(session)
     leads = {
         lead.id: lead
         for lead in session.scalars(
@@ -548,6 +564,7 @@ def purge_due(session: Session, now: datetime | None = None, *, batch: int = 100
             .limit(batch)
         )
         if session.get_bind().dialect.name == "postgresql":
+            lock_deconfliction(session)
             query = query.with_for_update(skip_locked=True)
         leads = list(session.scalars(query))
         if not leads:

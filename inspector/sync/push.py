@@ -125,6 +125,10 @@ class PushContext:
                 digests.update(d for d in fields["attachments"] if isinstance(d, str))
         self._load_states("finding", ids["finding"])
         inspection_refs |= {s["inspection_id"] for k, s in self.states.items() if k[0] == "finding"}
+        if ids["lead"]:
+            from inspector.leads.service import lock_deconfliction
+
+            lock_deconfliction(session)
         self._load_states("lead", ids["lead"])
         for lead in (s for k, s in self.states.items() if k[0] == "lead"):
             # an update re-checks the lead's references without resending them
