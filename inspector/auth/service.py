@@ -56,16 +56,22 @@ def login(
     user = session.scalar(sa.select(User).where(User.username == username).with_for_update())
     password_ok = verify_password(user.password_hash if user else None, password)
     wrong = Problem("unauthorized", "Wrong user name or password.")
-    if user is None:
+
+    def refused(problem: Problem, reason: str, **details: Any) -> LoginResult:
+        """Every refusal is audited with its reason; the caller sees only ``problem``."""
         audit.record(
             session,
             "login",
             outcome="failure",
+            actor=user,
             actor_username=username[:80],
             address=address,
-            details={"reason": "unknown-user"},
+            details={"reason": reason, **details},
         )
-        return LoginResult(None, None, wrong)
+        return LoginResult(user, None, problem)
+
+    if user is None:
+        return refused(wrong, "unknown-user")
     if not password_ok:
         now = utcnow()
         window: timedelta = config["LOCKOUT_WINDOW"]
@@ -73,67 +79,23 @@ def login(
             user.failed_window_started_at = now
             user.failed_logins = 0
         user.failed_logins += 1
-        newly_locked = not user.locked and user.failed_logins >= config["LOCKOUT_THRESHOLD"]
-        if newly_locked:
+        if not user.locked and user.failed_logins >= config["LOCKOUT_THRESHOLD"]:
             user.locked = True
-        audit.record(
-            session,
-            "login",
-            outcome="failure",
-            actor=user,
-            address=address,
-            details={"reason": "wrong-password", "failures": user.failed_logins},
-        )
-        if newly_locked:
             audit.record(
-                session,
-                "account-locked",
-                actor=user,
-                target_type="user",
-                target_id=user.id,
-                address=address,
+                session, "account-locked", actor=user, target_type="user", target_id=user.id, address=address
             )
-        return LoginResult(user, None, wrong)
+        return refused(wrong, "wrong-password", failures=user.failed_logins)
     if user.locked:
-        audit.record(
-            session,
-            "login",
-            outcome="failure",
-            actor=user,
-            address=address,
-            details={"reason": "locked"},
-        )
-        return LoginResult(
-            user,
-            None,
-            Problem("account-locked", "This account is locked; ask an admin to unlock it."),
+        return refused(
+            Problem("account-locked", "This account is locked; ask an admin to unlock it."), "locked"
         )
     if not user.active:
-        audit.record(
-            session,
-            "login",
-            outcome="failure",
-            actor=user,
-            address=address,
-            details={"reason": "disabled"},
-        )
-        return LoginResult(user, None, wrong)
+        return refused(wrong, "disabled")
     if device_id is not None:
         device = bind_device(session, user, device_id, user_agent)
         if device.revoked_at is not None:
-            audit.record(
-                session,
-                "login",
-                outcome="failure",
-                actor=user,
-                address=address,
-                details={"reason": "device-revoked", "device_id": str(device_id)},
-            )
-            return LoginResult(
-                user,
-                None,
-                Problem("device-revoked", "This device was revoked; clear its data.", wipe=True),
-            )
+            revoked = Problem("device-revoked", "This device was revoked; clear its data.", wipe=True)
+            return refused(revoked, "device-revoked", device_id=str(device_id))
     user.failed_logins = 0
     user.failed_window_started_at = None
     now = utcnow().replace(microsecond=0)
