@@ -89,6 +89,7 @@ MATRIX: dict[Key, Row] = {
     ("GET", "/api/v1/leads"):                               (401, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/leads/<uuid:lead_id>"):                (401, 200, 404, 200, 404, 200),
     ("GET", "/api/v1/leads/<uuid:lead_id>/matches"):        (401, 403, 404, 200, 404, 403),
+    ("GET", "/api/v1/leads/<uuid:lead_id>/referral-packet"): (401, 403, 404, 200, 404, 403),
     ("POST", "/api/v1/leads/<uuid:lead_id>/refer"):         (401, 403, 403, 200, 404, 403),
     ("POST", "/api/v1/leads/<uuid:lead_id>/close"):         (401, 403, 403, 200, 404, 403),
     ("POST", "/api/v1/leads/<uuid:lead_id>/extend"):        (401, 403, 403, 200, 404, 403),
@@ -188,6 +189,15 @@ def make_submitted_lead(world: World) -> uuid.UUID:
     return lead_id
 
 
+def make_referred_lead(world: World) -> uuid.UUID:
+    """The investigator's lead, referred by the office's reviewer."""
+    lead_id = make_submitted_lead(world)
+    body = {"agency": "HSI", "referred_on": "2026-11-29", "reference": "HSI-1"}
+    response = world.client(world.reviewer).post(f"/api/v1/leads/{lead_id}/refer", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return lead_id
+
+
 def make_listed_blob(world: World) -> str:
     """The investigator uploads a photo and lists it on their finding (proof of possession)."""
     sha256 = hashlib.sha256(STORED_PNG).hexdigest()
@@ -241,6 +251,7 @@ ROUTE_PATH_VALUES: dict[tuple[Key, str], Callable[[World], object]] = {
     (("GET", "/api/v1/leads/<uuid:record_id>/history"), "record_id"): make_lead,
     (("PUT", "/api/v1/blobs/<string:sha256>"), "sha256"): lambda w: hashlib.sha256(PNG).hexdigest(),
     (("GET", "/api/v1/blobs/<string:sha256>"), "sha256"): make_listed_blob,
+    (("GET", "/api/v1/leads/<uuid:lead_id>/referral-packet"), "lead_id"): make_referred_lead,
 }
 
 

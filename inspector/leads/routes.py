@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
@@ -64,6 +64,24 @@ class LeadMatches(MethodView):
     def get(self, lead_id: uuid.UUID) -> Any:
         """Other leads sharing a serial, subject or licensee: who to call, not what they hold."""
         return service.matches_of(db.session(), current_user, lead_id)
+
+
+@blp.route("/leads/<uuid:lead_id>/referral-packet")
+class LeadReferralPacket(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, description="The referral packet (PDF)", content_type="application/pdf")
+    @blp.alt_response(403, description="Reviewers only")
+    @blp.alt_response(404, description="No such lead, or not the caller's")
+    @blp.alt_response(409, description="The lead is not referred yet")
+    def get(self, lead_id: uuid.UUID) -> Any:
+        """A PDF of the referred lead for the receiving agency (audited)."""
+        pdf = service.referral_packet(db.session(), current_user, lead_id, request.remote_addr)
+        db.session.commit()
+        response = Response(pdf, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="lead-{lead_id}.pdf"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 @blp.route("/leads/<uuid:lead_id>/refer")

@@ -126,6 +126,32 @@ def read_lead(session: Session, actor: User, lead_id: uuid.UUID, address: str | 
     return lead_view(lead, actor)
 
 
+def referral_packet(session: Session, actor: User, lead_id: uuid.UUID, address: str | None) -> bytes:
+    """The PDF a reviewer sends the receiving agency (a referred or closed lead; audited)."""
+    from inspector.audit import service as audit
+    from inspector.auth.service import require_role
+    from inspector.leads.packet import packet_lines, render_pdf
+    from inspector.licensees.models import Licensee
+
+    lead = get_lead(session, actor, lead_id)
+    require_role(actor, "reviewer")
+    if lead.status not in ("referred", "closed"):
+        raise Problem("conflict", f"A packet is made once the lead is referred; this one is {lead.status}.")
+    office = session.get(FieldOffice, lead.field_office_id)
+    licensee = session.get(Licensee, lead.licensee_id) if lead.licensee_id else None
+    licensee_text = f"{licensee.license_name} ({licensee.license_number})" if licensee else None
+    audit.record(
+        session,
+        "lead-packet",
+        actor=actor,
+        target_type="lead",
+        target_id=lead.id,
+        address=address,
+        details={"agency": lead.referral_agency},
+    )
+    return render_pdf(packet_lines(lead, office.name if office else "-", licensee_text, actor.display_name))
+
+
 # ---- the workflow -------------------------------------------------------------------------------
 
 
