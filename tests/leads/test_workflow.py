@@ -214,3 +214,10 @@ def test_devices_cannot_set_workflow_fields(world: World) -> None:
     for fields in ({"status": "referred"}, {"match_count": 0}, {"referral_reference": "x"}):
         [receipt] = tablet.push(change("lead", lead, "update", fields, 1))["receipts"]
         assert receipt["status"] == "rejected", (fields, receipt)
+
+
+def test_a_page_far_past_the_end_is_empty(world: World) -> None:
+    push_lead(device(world, world.investigator))
+    response = world.client(world.reviewer).get(f"/api/v1/leads?page={10**24}&page_size=500")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json == []
