@@ -12,9 +12,11 @@ bind = os.environ.get(
     "GUNICORN_BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 )
 workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
-# Threads let a worker overlap its requests' database round trips.
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# gthread keeps idle keep-alive connections parked off the worker; one thread per worker, because
+# requests are CPU-bound: 4 threads per worker halved throughput under `make loadtest` (GIL and lock
+# contention), see the README.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A stuck request is killed after this long; the client retries (pushes are idempotent).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20

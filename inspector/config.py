@@ -117,3 +117,5 @@ def validate(config: dict[str, Any]) -> None:
             raise ConfigError("production needs REDIS_URL (rate limits shared across workers)")
         if not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             raise ConfigError("production needs a PostgreSQL DATABASE_URL")
+        # A pooled connection that died with a database restart is replaced, not handed to a request.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **config["SQLALCHEMY_ENGINE_OPTIONS"]}

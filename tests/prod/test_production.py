@@ -40,6 +40,7 @@ def test_production_runs_with_a_real_secret_redis_and_postgresql(
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert config["RATELIMIT_STORAGE_URI"] == REDIS
     assert config["JWT_COOKIE_SECURE"] is True
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
 
 @pytest.mark.parametrize(
