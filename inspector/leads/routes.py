@@ -49,9 +49,7 @@ class LeadById(MethodView):
     @blp.alt_response(404, description="No such lead, or not the caller's")
     def get(self, lead_id: uuid.UUID) -> Any:
         """One lead (every read is audited; admins get metadata only)."""
-        view = service.read_lead(db.session(), current_user, lead_id, request.remote_addr)
-        db.session.commit()
-        return view
+        return service.read_lead(db.session(), current_user, lead_id, request.remote_addr)
 
 
 @blp.route("/leads/<uuid:lead_id>/matches")
@@ -77,7 +75,6 @@ class LeadReferralPacket(MethodView):
     def get(self, lead_id: uuid.UUID) -> Any:
         """A PDF of the referred lead for the receiving agency (audited)."""
         pdf = service.referral_packet(db.session(), current_user, lead_id, request.remote_addr)
-        db.session.commit()
         response = Response(pdf, mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'attachment; filename="lead-{lead_id}.pdf"'
         response.headers["Cache-Control"] = "no-store"

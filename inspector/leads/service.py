@@ -103,32 +103,44 @@ def lead_view(lead: Lead, actor: User) -> dict[str, Any]:
 
 
 def audit_read(
-    session: Session, actor: User, lead_id: uuid.UUID, address: str | None, *, via: str = "detail"
+    session: Session,
+    actor: User,
+    lead_id: uuid.UUID,
+    address: str | None,
+    *,
+    via: str = "detail",
+    action: str = "lead-read",
+    details: dict[str, Any] | None = None,
 ) -> None:
-    """Note that someone read a lead's detail (the caller commits)."""
+    """Note that someone read a lead's detail: committed in a short write transaction of its
+    own, after the read (so SQLite never upgrades a stale read snapshot; see db.short_write)."""
     from inspector.audit import service as audit
+    from inspector.db import write_intent
 
-    audit.record(
-        session,
-        "lead-read",
-        actor=actor,
-        target_type="lead",
-        target_id=lead_id,
-        address=address,
-        details={"redacted": actor.role == "admin", "via": via},
-    )
+    session.commit()
+    with write_intent():
+        audit.record(
+            session,
+            action,
+            actor=actor,
+            target_type="lead",
+            target_id=lead_id,
+            address=address,
+            details={"redacted": actor.role == "admin", "via": via, **(details or {})},
+        )
+        session.commit()
 
 
 def read_lead(session: Session, actor: User, lead_id: uuid.UUID, address: str | None) -> dict[str, Any]:
-    """One lead's detail; every read is audited (the caller commits)."""
+    """One lead's detail; every read is audited."""
     lead = get_lead(session, actor, lead_id)
-    audit_read(session, actor, lead.id, address)
-    return lead_view(lead, actor)
+    view = lead_view(lead, actor)
+    audit_read(session, actor, lead_id, address)
+    return view
 
 
 def referral_packet(session: Session, actor: User, lead_id: uuid.UUID, address: str | None) -> bytes:
     """The PDF a reviewer sends the receiving agency (a referred or closed lead; audited)."""
-    from inspector.audit import service as audit
     from inspector.auth.service import require_role
     from inspector.leads.packet import packet_lines, render_pdf
     from inspector.licensees.models import Licensee
@@ -140,16 +152,12 @@ def referral_packet(session: Session, actor: User, lead_id: uuid.UUID, address: 
     office = session.get(FieldOffice, lead.field_office_id)
     licensee = session.get(Licensee, lead.licensee_id) if lead.licensee_id else None
     licensee_text = f"{licensee.license_name} ({licensee.license_number})" if licensee else None
-    audit.record(
-        session,
-        "lead-packet",
-        actor=actor,
-        target_type="lead",
-        target_id=lead.id,
-        address=address,
-        details={"agency": lead.referral_agency},
+    agency = lead.referral_agency
+    pdf = render_pdf(packet_lines(lead, office.name if office else "-", licensee_text, actor.display_name))
+    audit_read(
+        session, actor, lead_id, address, via="packet", action="lead-packet", details={"agency": agency}
     )
-    return render_pdf(packet_lines(lead, office.name if office else "-", licensee_text, actor.display_name))
+    return pdf
 
 
 # ---- the workflow -------------------------------------------------------------------------------

@@ -133,7 +133,6 @@ def _history_view(entity: str) -> Any:
             from inspector.leads.service import audit_read
 
             audit_read(db.session(), current_user, record_id, request.remote_addr, via="history")
-            db.session.commit()
         return versions
 
     get.__doc__ = f"Every version of one {entity}: who, which device, which op, when."
