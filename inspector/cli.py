@@ -36,3 +36,11 @@ def register_commands(app: Flask) -> None:
         count = purge_due(db.session())
         db.session.commit()
         click.echo(f"Purged {count} lead{'s' if count != 1 else ''}.")
+
+    @app.cli.command("rebuild-lead-matches")
+    def rebuild_lead_matches_command() -> None:
+        """Recompute every lead's match keys and matches (run after changing LEAD_MATCH_SECRET)."""
+        from inspector.leads.service import rebuild_match_keys
+
+        count = rebuild_match_keys(db.session())
+        click.echo(f"Match keys rebuilt for {count} lead{'s' if count != 1 else ''}.")

@@ -450,6 +450,24 @@ def deconflict(
             record_written(session, "lead", lead, user_id=user_id)
 
 
+def rebuild_match_keys(session: Session, *, batch: int = 500) -> int:
+    """Recompute every lead's match keys and matches (after LEAD_MATCH_SECRET changes, or for
+    leads stored before deconfliction existed); commits each batch. Returns the leads seen."""
+    seen = 0
+    after: uuid.UUID | None = None
+    while True:
+        query = sa.select(Lead.id).order_by(Lead.id).limit(batch)
+        if after is not None:
+            query = query.where(Lead.id > after)
+        ids = list(session.scalars(query))
+        if not ids:
+            return seen
+        deconflict(session, ids, user_id=None)
+        session.commit()
+        seen += len(ids)
+        after = ids[-1]
+
+
 def match_counts(session: Session, lead_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
     """How many other leads each lead matches (whatever the kinds)."""
     ids = list(lead_ids)

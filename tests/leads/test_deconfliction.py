@@ -246,3 +246,32 @@ def test_matching_uses_the_index(world: World, backend: str) -> None:
                     )
                 )
     assert "ix_lead_match_keys_lookup" in plan, plan
+
+
+def test_rebuilding_match_keys_after_the_secret_changes(world: World) -> None:
+    from inspector.extensions import db
+    from inspector.leads.models import LeadMatch, LeadMatchKey
+
+    ours = push_lead(device(world, world.investigator), subjects=[{"name": "Rekey Person"}])
+    theirs = push_lead(device(world, world.investigator_other), subjects=[{"name": "rekey  person"}])
+    before = [key for kind, key, _make in match_rows(world.app) if kind == "subject"]
+    old = world.app.config["LEAD_MATCH_SECRET"]
+    world.app.config["LEAD_MATCH_SECRET"] = "a-rotated-lead-match-secret"
+    try:
+        result = world.app.test_cli_runner().invoke(args=["rebuild-lead-matches"])
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == "Match keys rebuilt for 2 leads."
+        after = [key for kind, key, _make in match_rows(world.app) if kind == "subject"]
+        assert len(after) == 2 and after[0] == after[1] and after[0] != before[0]
+        assert lead_row(world, ours).match_count == lead_row(world, theirs).match_count == 1
+        # leads stored without keys (before deconfliction existed) get theirs
+        with world.app.app_context():
+            db.session.execute(sa.delete(LeadMatch))
+            db.session.execute(sa.delete(LeadMatchKey))
+            db.session.commit()
+        world.app.test_cli_runner().invoke(args=["rebuild-lead-matches"])
+        assert sorted(kind for kind, _key, _make in match_rows(world.app)) == ["subject", "subject"]
+        [match] = world.client(world.reviewer).get(f"/api/v1/leads/{ours}/matches").json
+        assert match["kind"] == "subject" and match["matched_office"] == "Phoenix"
+    finally:
+        world.app.config["LEAD_MATCH_SECRET"] = old
