@@ -115,6 +115,7 @@ def seed(database_url: str, users: int, inspections_per_user: int) -> Accounts:
                 for i in range(inspections_per_user)
             ]
         session.commit()
+        db.session.remove()
         db.engine.dispose()
     return accounts
 
@@ -126,19 +127,21 @@ class Server:
         self.env = env
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.log_path = Path(tempfile.mkstemp(prefix="inspector-gunicorn-", suffix=".log")[1])
+        handle, name = tempfile.mkstemp(prefix="inspector-gunicorn-", suffix=".log")
+        os.close(handle)
+        self.log_path = Path(name)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+                [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
