@@ -90,15 +90,19 @@ class SyncMachine(RuleBasedStateMachine):
             assert item["version"] >= self.max_version.get(key, 0), f"version went back for {key}"
             self.max_version[key] = item["version"]
 
+    # Lists in the order records arrived (never sorted by their random ids), so that
+    # Hypothesis replays an example with the same choices.
     def inspections(self, tablet: Tablet) -> list[str]:
-        return sorted(i for (e, i), r in tablet.sim.replica.items() if e == "inspection")
+        return [i for (e, i) in tablet.sim.replica if e == "inspection"]
 
     def findings(self, tablet: Tablet) -> list[str]:
         local = [i for (e, i) in tablet.sim.replica if e == "finding"]
-        return sorted(
-            set(local)
-            | {c["id"] for c in tablet.outbox if c["entity"] == "finding" and c["action"] == "create"}
-        )
+        queued = [c["id"] for c in tablet.outbox if c["entity"] == "finding" and c["action"] == "create"]
+        return list(dict.fromkeys(local + queued))
+
+    @staticmethod
+    def pick(data: Any, choices: list[str]) -> str:
+        return choices[data.draw(st.integers(0, 10_000)) % len(choices)]
 
     def queue(self, tablet: Tablet, entry: dict[str, Any]) -> None:
         """The device's queue rules: squash into an unsent create of the same record, else append."""
@@ -131,7 +135,7 @@ class SyncMachine(RuleBasedStateMachine):
         inspections = self.inspections(tablet)
         if not inspections:
             return
-        inspection = data.draw(st.sampled_from(inspections))
+        inspection = self.pick(data, inspections)
         fields = {
             "inspection_id": inspection,
             "item_key": item,
@@ -156,7 +160,7 @@ class SyncMachine(RuleBasedStateMachine):
         findings = self.findings(tablet)
         if not findings:
             return
-        finding = data.draw(st.sampled_from(findings))
+        finding = self.pick(data, findings)
         fields: dict[str, Any] = {}
         if which in ("note", "both"):
             fields["note"] = note
@@ -171,7 +175,7 @@ class SyncMachine(RuleBasedStateMachine):
         findings = self.findings(tablet)
         if not findings:
             return
-        finding = data.draw(st.sampled_from(findings))
+        finding = self.pick(data, findings)
         self.queue(tablet, change("finding", finding, "delete", None, self.base_of(tablet, finding)))
 
     @rule(
