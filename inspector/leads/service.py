@@ -341,37 +341,43 @@ def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
     return (a, b) if str(a) < str(b) else (b, a)
 
 
-def _store_keys(session: Session, lead_id: uuid.UUID, keys: set[MatchKey]) -> None:
-    session.execute(sa.delete(LeadMatchKey).where(LeadMatchKey.lead_id == lead_id))
-    if keys:
-        session.execute(
-            sa.insert(LeadMatchKey),
-            [{"lead_id": lead_id, "kind": k.kind, "key_hash": k.key_hash, "make": k.make} for k in keys],
-        )
+def _store_keys(session: Session, keys: dict[uuid.UUID, set[MatchKey]]) -> None:
+    """Replace the match keys of these leads: one delete, one insert."""
+    session.execute(sa.delete(LeadMatchKey).where(LeadMatchKey.lead_id.in_(list(keys))))
+    rows = [
+        {"lead_id": lead_id, "kind": k.kind, "key_hash": k.key_hash, "make": k.make}
+        for lead_id, lead_keys in keys.items()
+        for k in lead_keys
+    ]
+    if rows:
+        session.execute(sa.insert(LeadMatchKey), rows)
 
 
-def _found_matches(session: Session, lead_id: uuid.UUID, keys: set[MatchKey]) -> set[tuple[uuid.UUID, str]]:
-    """(other lead, kind) for every key another lead shares: one index lookup."""
-    if not keys:
-        return set()
-    makes: dict[str, set[str | None]] = defaultdict(set)
-    for key in keys:
-        makes[key.key_hash].add(key.make)
+def _found_matches(
+    session: Session, keys: dict[uuid.UUID, set[MatchKey]]
+) -> dict[uuid.UUID, set[tuple[uuid.UUID, str]]]:
+    """For each lead, (other lead, kind) for every key another lead shares: one index lookup for all."""
+    found: dict[uuid.UUID, set[tuple[uuid.UUID, str]]] = {lead_id: set() for lead_id in keys}
+    holders: dict[str, list[tuple[uuid.UUID, str | None]]] = defaultdict(list)
+    for lead_id, lead_keys in keys.items():
+        for key in lead_keys:
+            holders[key.key_hash].append((lead_id, key.make))
+    if not holders:
+        return found
     rows = session.execute(
         sa.select(LeadMatchKey.lead_id, LeadMatchKey.kind, LeadMatchKey.key_hash, LeadMatchKey.make).where(
-            LeadMatchKey.kind.in_({k.kind for k in keys}),
-            LeadMatchKey.key_hash.in_(list(makes)),
-            LeadMatchKey.lead_id != lead_id,
+            LeadMatchKey.kind.in_({k.kind for lead_keys in keys.values() for k in lead_keys}),
+            LeadMatchKey.key_hash.in_(list(holders)),
         )
     )
-    found: set[tuple[uuid.UUID, str]] = set()
     for other, kind, key_hash, make in rows:
-        # when both firearms name a make, the makes must match too
-        if kind == "serial" and not any(
-            mine is None or make is None or mine == make for mine in makes[key_hash]
-        ):
-            continue
-        found.add((other, kind))
+        for lead_id, mine in holders[key_hash]:
+            # when both firearms name a make, the makes must match too
+            if other == lead_id or (
+                kind == "serial" and mine is not None and make is not None and mine != make
+            ):
+                continue
+            found[lead_id].add((other, kind))
     return found
 
 
@@ -398,36 +404,37 @@ def deconflict(
         )
     }
     keys = {lead_id: match_keys(lead) for lead_id, lead in leads.items()}
-    for lead_id, lead_keys in keys.items():
-        _store_keys(session, lead_id, lead_keys)
+    _store_keys(session, keys)
+    found = _found_matches(session, keys)
+    existing_rows = session.execute(
+        sa.select(LeadMatch.lead_a, LeadMatch.lead_b, LeadMatch.kind).where(
+            sa.or_(LeadMatch.lead_a.in_(ids), LeadMatch.lead_b.in_(ids))
+        )
+    ).all()
     affected: set[uuid.UUID] = set(leads)
-    for lead_id, lead_keys in keys.items():
-        wanted = {
-            (*_pair(lead_id, other), kind) for other, kind in _found_matches(session, lead_id, lead_keys)
-        }
-        existing = {
-            (a, b, kind)
-            for a, b, kind in session.execute(
-                sa.select(LeadMatch.lead_a, LeadMatch.lead_b, LeadMatch.kind).where(
-                    sa.or_(LeadMatch.lead_a == lead_id, LeadMatch.lead_b == lead_id)
-                )
-            )
-        }
-        gone = existing - wanted
-        new = wanted - existing
-        for a, b, kind in gone:
-            session.execute(
-                sa.delete(LeadMatch).where(
-                    LeadMatch.lead_a == a, LeadMatch.lead_b == b, LeadMatch.kind == kind
-                )
-            )
-        if new:
-            now = utcnow()
-            session.execute(
-                sa.insert(LeadMatch),
-                [{"lead_a": a, "lead_b": b, "kind": kind, "created_at": now} for a, b, kind in new],
-            )
-        affected.update(x for a, b, _kind in gone | new for x in (a, b))
+    gone_all: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
+    new_all: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
+    for lead_id in keys:
+        wanted = {(*_pair(lead_id, other), kind) for other, kind in found[lead_id]}
+        existing = {(a, b, kind) for a, b, kind in existing_rows if lead_id in (a, b)}
+        gone_all |= existing - wanted
+        new_all |= wanted - existing
+    if gone_all:
+        session.execute(
+            sa.delete(LeadMatch.__table__).where(  # type: ignore[arg-type]
+                LeadMatch.lead_a == sa.bindparam("a"),
+                LeadMatch.lead_b == sa.bindparam("b"),
+                LeadMatch.kind == sa.bindparam("k"),
+            ),
+            [{"a": a, "b": b, "k": kind} for a, b, kind in gone_all],
+        )
+    if new_all:
+        now = utcnow()
+        session.execute(
+            sa.insert(LeadMatch),
+            [{"lead_a": a, "lead_b": b, "kind": kind, "created_at": now} for a, b, kind in new_all],
+        )
+    affected.update(x for a, b, _kind in gone_all | new_all for x in (a, b))
     counts = match_counts(session, affected)
     others = affected - set(leads)
     if others:
