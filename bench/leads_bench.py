@@ -21,7 +21,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.sync_bench import make_app, rebuild_database
+from bench.prodserver import rebuild_database
+from bench.sync_bench import make_app
 from inspector.extensions import db
 
 BENCH_URL = os.environ.get(

@@ -22,35 +22,13 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.prodserver import ITEMS, rebuild_database
 from inspector import create_app
 from inspector.extensions import db
 
 BENCH_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/inspector_bench"
 )
-ITEMS = [
-    "license-posted",
-    "ad-record-timeliness",
-    "ad-open-dispositions",
-    "inventory-reconciliation",
-    "form-4473-complete",
-    "nics-checks",
-    "multiple-sales-handgun",
-    "multiple-sales-rifle",
-    "theft-loss-reporting",
-    "record-retention",
-    "youth-handgun-notice",
-    "secure-storage-devices",
-]
-
-
-def rebuild_database(database_url: str) -> None:
-    url = sa.engine.make_url(database_url)
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
 
 
 def make_app(database_url: str) -> Any:
