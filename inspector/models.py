@@ -10,7 +10,7 @@ from inspector.blobs.models import Blob, BlobHolder, RecordBlob
 from inspector.checklists.models import Checklist, ChecklistItem
 from inspector.inspections.models import Finding, Inspection
 from inspector.leads.models import Lead, LeadMatch, LeadMatchKey
-from inspector.licensees.models import Licensee
+from inspector.licensees.models import Licensee, LicenseeImport
 from inspector.offices.models import FieldOffice, OfficeState, User
 from inspector.sync.models import (
     Conflict,
@@ -38,6 +38,7 @@ __all__ = [
     "LeadMatch",
     "LeadMatchKey",
     "Licensee",
+    "LicenseeImport",
     "OfficeState",
     "RecordBlob",
     "RecordVersion",

@@ -45,6 +45,8 @@ class Inspection(SyncedColumns, Base):
     recommended_outcome: Mapped[str | None] = mapped_column(sa.String(30))
     attachments: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     # Review fields, server-owned.
+    #: server time of the last move to ``submitted`` (the device's clock is not trusted for this).
+    submitted_at: Mapped[datetime | None]
     decided_outcome: Mapped[str | None] = mapped_column(sa.String(30))
     reviewer_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]

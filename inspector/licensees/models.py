@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inspector.db import Base, utcnow
+from inspector.db import Base, JSONDoc, utcnow
 
 
 class Licensee(Base):
@@ -49,3 +49,34 @@ class Licensee(Base):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class LicenseeImport(Base):
+    """One upload of ATF's listing file: a dry run or an all-or-nothing apply.
+
+    The row is the import's progress report: a worker updates ``processed_rows`` as it
+    goes (in its own short transactions) so the admin's screen can show progress, and
+    the counts and per-row errors (line number and reason) stay for the audit trail.
+    """
+
+    __tablename__ = "licensee_imports"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    #: sha256 of the uploaded bytes, so a dry run and its apply can be matched.
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    dry_run: Mapped[bool] = mapped_column(default=True)
+    #: pending -> running -> done | failed
+    status: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    added: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    #: [{"line": int, "reason": str}], the first 1,000 rejected rows.
+    errors: Mapped[list[dict[str, object]]] = mapped_column(JSONDoc, default=list)
+    #: why a whole import failed (bad header, rejected rows on apply, database error).
+    failure: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

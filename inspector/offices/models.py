@@ -65,6 +65,10 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     failed_window_started_at: Mapped[datetime | None]
     locked: Mapped[bool] = mapped_column(default=False)
+    #: base32 TOTP secret once the user starts enrolling a second factor; never leaves the server
+    #: after enrolment. ``totp_enabled_at`` is set when the first code is confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None]
     #: bumped whenever what the user may see changes; sync cursors carry it.
     scope_epoch: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

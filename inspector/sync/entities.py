@@ -177,6 +177,7 @@ INSPECTION = EntitySpec(
         "reviewer_id",
         "reviewed_at",
         "review_comment",
+        "submitted_at",
     ),
     defaults={"status": lambda: "in_progress", "attachments": list},
 )

@@ -657,6 +657,7 @@ def check_status_move(ctx: PushContext, old: dict[str, Any], new: dict[str, Any]
         missing = submission_blockers(ctx, new)
         if missing:
             raise Problem("validation-error", "The inspection cannot be submitted yet.", errors=missing)
+        new["submitted_at"] = ctx.now
 
 
 def submission_blockers(ctx: PushContext, inspection: dict[str, Any]) -> dict[str, list[str]]:

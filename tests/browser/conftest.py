@@ -20,7 +20,10 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+#: INSPECTOR_FRONTEND_DIST points at another build (the app reads the same variable).
+DIST = Path(
+    os.environ.get("INSPECTOR_FRONTEND_DIST") or Path(__file__).resolve().parents[2] / "frontend" / "dist"
+)
 REQUIRE = os.environ.get("INSPECTOR_REQUIRE_BROWSER") == "1"
 DEMO_PASSWORD = "inspector-demo"
 ARGS = [
