@@ -11,6 +11,11 @@ import "./licensee";
 import "./inspection";
 import "./lead";
 import "./sync-panel";
+import "./review";
+import "./admin";
+import "./queues";
+import "./dashboard";
+import "./security";
 
 interface Shell {
   profile: Profile | null;
@@ -26,7 +31,16 @@ type Route =
   | { name: "inspection"; id: string }
   | { name: "licensee"; id: string }
   | { name: "lead"; id: string | null; inspection: string | null }
-  | { name: "sync" };
+  | { name: "sync" }
+  // Desktop screens for reviewers and admins (online).
+  | { name: "review" }
+  | { name: "review-inspection"; id: string }
+  | { name: "queues" }
+  | { name: "dashboard" }
+  | { name: "admin"; section: "users" | "offices" | "devices" | "imports" }
+  | { name: "security" };
+
+const ADMIN_SECTIONS = ["users", "offices", "devices", "imports"] as const;
 
 export function parseRoute(path: string, search: string): Route {
   const parts = path.split("/").filter(Boolean);
@@ -35,7 +49,41 @@ export function parseRoute(path: string, search: string): Route {
   if (parts[0] === "licensees" && parts[1]) return { name: "licensee", id: parts[1] };
   if (parts[0] === "leads") return { name: "lead", id: parts[1] && parts[1] !== "new" ? parts[1] : null, inspection: q.get("inspection") };
   if (parts[0] === "sync") return { name: "sync" };
+  if (parts[0] === "review" && parts[1] === "inspections" && parts[2]) return { name: "review-inspection", id: parts[2] };
+  if (parts[0] === "review") return { name: "review" };
+  if (parts[0] === "queues") return { name: "queues" };
+  if (parts[0] === "dashboard") return { name: "dashboard" };
+  if (parts[0] === "admin") {
+    const section = ADMIN_SECTIONS.find((s) => s === parts[1]) ?? "users";
+    return { name: "admin", section };
+  }
+  if (parts[0] === "account") return { name: "security" };
   return { name: "queue" };
+}
+
+/** The main navigation each role sees: investigators work the tablet, reviewers and admins the office screens. */
+export function navFor(role: string): { href: string; label: string; route: Route["name"] }[] {
+  const security = { href: "/account", label: "Security", route: "security" as const };
+  if (role === "reviewer") {
+    return [
+      { href: "/review", label: "Review", route: "review" },
+      { href: "/dashboard", label: "Dashboard", route: "dashboard" },
+      security,
+    ];
+  }
+  if (role === "admin") {
+    return [
+      { href: "/queues", label: "Queues", route: "queues" },
+      { href: "/admin/imports", label: "Import", route: "admin" },
+      { href: "/admin/users", label: "Users", route: "admin" },
+      { href: "/dashboard", label: "Dashboard", route: "dashboard" },
+      security,
+    ];
+  }
+  return [
+    { href: "/", label: "My queue", route: "queue" },
+    { href: "/leads/new", label: "New lead", route: "lead" },
+  ];
 }
 
 /** The shell: header, status banners, the update prompt, and the current screen. */
@@ -214,7 +262,22 @@ export class InspectorApp extends LitElement {
         return html`<insp-lead .leadId=${r.id} .inspectionId=${r.inspection}></insp-lead>`;
       case "sync":
         return html`<insp-sync-panel .profile=${profile}></insp-sync-panel>`;
+      case "review":
+        return html`<insp-review-list .profile=${profile}></insp-review-list>`;
+      case "review-inspection":
+        return html`<insp-review-inspection .inspectionId=${r.id} .profile=${profile}></insp-review-inspection>`;
+      case "queues":
+        return html`<insp-queues .profile=${profile}></insp-queues>`;
+      case "dashboard":
+        return html`<insp-dashboard .profile=${profile}></insp-dashboard>`;
+      case "admin":
+        return html`<insp-admin .section=${r.section} .profile=${profile}></insp-admin>`;
+      case "security":
+        return html`<insp-security .profile=${profile}></insp-security>`;
       default:
+        // The home screen follows the role.
+        if (profile.role === "reviewer") return html`<insp-review-list .profile=${profile}></insp-review-list>`;
+        if (profile.role === "admin") return html`<insp-queues .profile=${profile}></insp-queues>`;
         return html`<insp-queue .profile=${profile}></insp-queue>`;
     }
   }
@@ -234,8 +297,9 @@ export class InspectorApp extends LitElement {
       <header>
         <p class="brand">Inspector</p>
         <nav aria-label="Main">
-          <a href="/" aria-current=${r === "queue" ? "page" : nothing}>My queue</a>
-          <a href="/leads/new" aria-current=${r === "lead" ? "page" : nothing}>New lead</a>
+          ${navFor(s.profile.role).map(
+            (item) => html`<a href=${item.href} aria-current=${item.route === r && (r !== "admin" || location.pathname.startsWith(item.href)) ? "page" : nothing}>${item.label}</a>`,
+          )}
           <a href="/sync" aria-current=${r === "sync" ? "page" : nothing}
             >Sync${s.unsent ? html`<span class="count" aria-label="${s.unsent} unsent">${s.unsent}</span>` : nothing}</a
           >
