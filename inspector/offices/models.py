@@ -69,6 +69,8 @@ class User(Base):
     #: after enrolment. ``totp_enabled_at`` is set when the first code is confirmed.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enabled_at: Mapped[datetime | None]
+    #: the last 30-second step a code was accepted for, so a code cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
     #: bumped whenever what the user may see changes; sync cursors carry it.
     scope_epoch: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
