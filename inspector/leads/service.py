@@ -390,7 +390,7 @@ def deconflict(
 ) -> None:
     """Refresh the match keys and matches of leads just written, and flag every lead whose
     matches changed (``match_count``; a new version each, unless its caller journals it)."""
-    from inspector.sync.service import bump, record_written
+    from inspector.sync.service import bump, records_written
 
     ids = list(dict.fromkeys(lead_ids))
     if not ids:
@@ -446,6 +446,7 @@ def deconflict(
                 )
             }
         )
+    flagged = []
     for lead_id in sorted(affected, key=str):
         lead = leads.get(lead_id)
         count = counts.get(lead_id, 0)
@@ -454,7 +455,8 @@ def deconflict(
         lead.match_count = count
         if journaled_by_caller is None or lead_id not in journaled_by_caller:
             bump(lead)
-            record_written(session, "lead", lead, user_id=user_id)
+            flagged.append(lead)
+    records_written(session, "lead", flagged, user_id=user_id)
 
 
 def rebuild_match_keys(session: Session, *, batch: int = 500) -> int:

@@ -17,7 +17,7 @@ from inspector.licensees.schemas import LicenseeSchema
 from inspector.offices.models import User
 from inspector.problems import Problem
 from inspector.sync.entities import LEAD_CONTENT, SYNCED, to_json
-from inspector.sync.journal import Scope, journal
+from inspector.sync.journal import FeedTouch, Scope, insert_versions, touch_feed, version_row
 from inspector.sync.models import Conflict, FeedEntry, RecordVersion
 from inspector.sync.push import TABLES, _doc
 from inspector.sync.scope import ALL, can_see, inspection_scope, licensee_scope, scope_of_state
@@ -280,25 +280,49 @@ def record_written(
     The caller has already set the record's new ``version``; this stores the
     version row and queues the feed entry, so devices and history see it.
     """
+    records_written(session, entity, [record], user_id=user_id, device_id=device_id, op_id=op_id)
+
+
+def records_written(
+    session: Session,
+    entity: str,
+    records: list[Any],
+    *,
+    user_id: uuid.UUID | None = None,
+    device_id: uuid.UUID | None = None,
+    op_id: uuid.UUID | None = None,
+) -> None:
+    """``record_written`` for many records of one entity: one flush, one insert of versions."""
+    if not records:
+        return
     session.flush()
-    if entity in SYNCED:
-        doc: dict[str, Any] | None = SYNCED[entity].record_doc(record)
-    elif entity == "licensee":
-        doc = dict(LicenseeSchema().dump(record))
-    else:
-        doc = None
-    journal(
-        session,
-        entity,
-        record.id,
-        record.version,
-        doc,
-        scope_of(session, entity, record),
-        deleted=getattr(record, "deleted_at", None) is not None,
-        user_id=user_id,
-        device_id=device_id,
-        op_id=op_id,
-    )
+    rows = []
+    touches = []
+    for record in records:
+        if entity in SYNCED:
+            doc: dict[str, Any] | None = SYNCED[entity].record_doc(record)
+        elif entity == "licensee":
+            doc = dict(LicenseeSchema().dump(record))
+        else:
+            doc = None
+        deleted = getattr(record, "deleted_at", None) is not None
+        rows.append(
+            version_row(
+                entity,
+                record.id,
+                record.version,
+                doc,
+                deleted=deleted,
+                user_id=user_id,
+                device_id=device_id,
+                op_id=op_id,
+            )
+        )
+        touches.append(
+            FeedTouch(entity, record.id, record.version, deleted, scope_of(session, entity, record))
+        )
+    insert_versions(session, rows)
+    touch_feed(session, touches)
 
 
 def bump(record: Any) -> None:
