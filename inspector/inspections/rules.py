@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from typing import Any
 
 
@@ -41,3 +42,34 @@ def submission_blockers(
     if missing:
         errors["missing_items"] = missing
     return errors
+
+
+def compliance_allowed_from(last_inspection: date | None) -> date | None:
+    """The first day a compliance inspection is allowed: one year after the last one.
+
+    The law allows at most one compliance inspection per licensee in 12 months;
+    a last inspection on 29 February is followed by 28 February of the next year.
+    None when the licensee was never inspected (allowed now).
+    """
+    if last_inspection is None:
+        return None
+    try:
+        return last_inspection.replace(year=last_inspection.year + 1)
+    except ValueError:  # 29 February
+        return last_inspection + timedelta(days=365)
+
+
+def early_compliance(kind: str, last_inspection: date | None, today: date) -> date | None:
+    """The date a compliance inspection becomes allowed, when ``kind`` is one and that is
+    still ahead; else None. A recall inspection is the way back sooner, so it never waits."""
+    if kind != "compliance":
+        return None
+    allowed = compliance_allowed_from(last_inspection)
+    return allowed if allowed is not None and today < allowed else None
+
+
+def early_compliance_message(allowed: date) -> str:
+    return (
+        f"a compliance inspection is allowed from {allowed.isoformat()}; "
+        "use a recall inspection to go back sooner"
+    )

@@ -526,22 +526,10 @@ def create(
 
 
 def refuse_early_compliance(kind: str, licensee: dict[str, Any], now: datetime) -> None:
-    last = licensee.get("last_inspection_date")
-    if kind == "compliance" and last is not None:
-        allowed = (
-            last.replace(year=last.year + 1)
-            if not (last.month == 2 and last.day == 29)
-            else last + timedelta(days=365)
-        )
-        if now.date() < allowed:
-            raise _validation(
-                {
-                    "type": [
-                        f"a compliance inspection is allowed from {allowed.isoformat()}; "
-                        "use a recall inspection to go back sooner"
-                    ]
-                }
-            )
+    """The 12-month rule (``rules.early_compliance``, shared with queue assignments)."""
+    allowed = rules.early_compliance(kind, licensee.get("last_inspection_date"), now.date())
+    if allowed is not None:
+        raise _validation({"type": [rules.early_compliance_message(allowed)]})
 
 
 def check_finding(ctx: PushContext, state: dict[str, Any]) -> None:
