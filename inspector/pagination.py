@@ -62,3 +62,10 @@ def page_of(session: Session, statement: sa.Select[Any], pagination_parameters: 
         # Past the end the page is empty; asking the database would overflow its integers for huge pages.
         return []
     return list(session.scalars(statement.limit(page_size).offset(offset)))
+
+
+def page_of_list(items: list[Any], pagination_parameters: Any) -> list[Any]:
+    """One page of a list computed in memory (e.g. ranked in Python), with the same header."""
+    pagination_parameters.item_count = len(items)
+    offset = (pagination_parameters.page - 1) * pagination_parameters.page_size
+    return items[offset : offset + pagination_parameters.page_size]

@@ -96,6 +96,13 @@ MATRIX: dict[Key, Row] = {
     # blobs: anyone signed in uploads; reading needs the bytes or a visible record listing them
     ("PUT", "/api/v1/blobs/<string:sha256>"):               (401, 201, 201, 201, 201, 201),
     ("GET", "/api/v1/blobs/<string:sha256>"):               (401, 200, 404, 200, 404, 200),
+    # queues: reviewers read their office's ranked list and queues, investigators their own queue;
+    # admins fill, reorder and empty queues
+    ("GET", "/api/v1/ranked-licensees"):                    (401, 403, 403, 200, 404, 200),
+    ("GET", "/api/v1/queues/<uuid:investigator_id>"):       (401, 200, 404, 200, 404, 200),
+    ("POST", "/api/v1/queues/<uuid:investigator_id>/assignments"): (401, 403, 403, 403, 403, 201),
+    ("PUT", "/api/v1/queues/<uuid:investigator_id>/order"): (401, 403, 403, 403, 403, 200),
+    ("POST", "/api/v1/inspections/<uuid:inspection_id>/unassign"): (401, 403, 403, 403, 403, 204),
 }
 # fmt: on
 
@@ -233,6 +240,29 @@ def colleague(world: World) -> uuid.UUID:
     return persona.id
 
 
+def fresh_licensee(world: World) -> uuid.UUID:
+    """A Houston licensee in nobody's queue, never inspected (to assign)."""
+    from inspector.extensions import db
+    from tests.factories import add_licensee
+
+    with world.app.app_context():
+        licensee = add_licensee(db.session, "TX", world.houston)
+        db.session.commit()
+    return licensee
+
+
+def fresh_assignment(world: World) -> uuid.UUID:
+    """An assigned, unstarted inspection in the investigator's queue (to unassign)."""
+    from inspector.extensions import db
+    from tests.factories import add_inspection
+
+    licensee = fresh_licensee(world)
+    with world.app.app_context():
+        inspection = add_inspection(db.session, licensee, world.investigator)
+        db.session.commit()
+    return inspection
+
+
 #: How to fill a path argument, by its name in the rule (the investigator's office's objects).
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "licensee_id": lambda w: w.licensee,
@@ -243,6 +273,7 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
     "device_id": investigator_device,
     "conflict_id": make_conflict,
     "lead_id": make_submitted_lead,
+    "investigator_id": lambda w: w.investigator.id,
 }
 #: (route, argument) -> value, where a name means different things on different routes.
 ROUTE_PATH_VALUES: dict[tuple[Key, str], Callable[[World], object]] = {
@@ -252,6 +283,7 @@ ROUTE_PATH_VALUES: dict[tuple[Key, str], Callable[[World], object]] = {
     (("PUT", "/api/v1/blobs/<string:sha256>"), "sha256"): lambda w: hashlib.sha256(PNG).hexdigest(),
     (("GET", "/api/v1/blobs/<string:sha256>"), "sha256"): make_listed_blob,
     (("GET", "/api/v1/leads/<uuid:lead_id>/referral-packet"), "lead_id"): make_referred_lead,
+    (("POST", "/api/v1/inspections/<uuid:inspection_id>/unassign"), "inspection_id"): fresh_assignment,
 }
 
 
@@ -295,6 +327,14 @@ BODIES: dict[Key, Callable[[World, Persona | None], Any]] = {
         "reference": "ATF-2026-0042",
     },
     ("POST", "/api/v1/leads/<uuid:lead_id>/close"): lambda w, p: {"result": "Case opened by the agency."},
+    ("POST", "/api/v1/queues/<uuid:investigator_id>/assignments"): lambda w, p: {
+        "licensee_ids": [str(fresh_licensee(w))],
+        "due_date": "2026-12-20",
+        "type": "compliance",
+    },
+    ("PUT", "/api/v1/queues/<uuid:investigator_id>/order"): lambda w, p: {
+        "inspection_ids": [str(w.inspection)]
+    },
     ("POST", "/api/v1/leads/<uuid:lead_id>/extend"): lambda w, p: {
         "purge_after": "2030-01-01T00:00:00Z",
         "reason": "Prosecution pending.",
@@ -304,6 +344,7 @@ BODIES: dict[Key, Callable[[World, Persona | None], Any]] = {
 #: Query strings, per route (``persona`` is None for anonymous).
 QUERIES: dict[Key, Callable[[World, Persona | None], dict[str, Any]]] = {
     ("GET", "/api/v1/sync/pull"): lambda w, p: {"device_id": _device_of(p), "schema_version": 1},
+    ("GET", "/api/v1/ranked-licensees"): lambda w, p: {"field_office_id": str(w.houston)},
 }
 
 #: Which token a persona's client presents (default: the access token as Bearer).
