@@ -7,6 +7,7 @@ by ``create_app`` so tests can build apps with different settings side by side.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ ENV_KEYS = {
     "REDIS_URL": "REDIS_URL",
     "INSPECTOR_DEMO_PASSWORD": "DEMO_PASSWORD",
     "INSPECTOR_LOGIN_RATE_LIMIT": "LOGIN_RATE_LIMIT",
+    "INSPECTOR_PUSH_RATE_LIMIT": "PUSH_RATE_LIMIT",
+    "INSPECTOR_CORS_ORIGINS": "CORS_ORIGINS",
+    "INSPECTOR_MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
     "INSPECTOR_LEAD_MATCH_SECRET": "LEAD_MATCH_SECRET",
     "INSPECTOR_FRONTEND_DIST": "FRONTEND_DIST",
 }
@@ -40,6 +44,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REDIS_URL": None,
         "DEMO_PASSWORD": "inspector-demo",
         "LOGIN_RATE_LIMIT": "30 per minute",
+        # Per device (or user): a backlog of thousands of changes is a few dozen batches.
+        "PUSH_RATE_LIMIT": "120 per minute",
+        # Origins whose pages may call the API from a browser; none: same origin only.
+        "CORS_ORIGINS": (),
+        # Roles that must log in with a second factor (TOTP); "all", or "none".
+        "MFA_REQUIRED_ROLES": ("reviewer", "admin"),
+        "TOTP_ISSUER": "Inspector",
         "LEAD_MATCH_SECRET": None,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "SYNC_MAX_CHANGE_BYTES": 256 * 1024,
@@ -108,6 +119,8 @@ def validate(config: dict[str, Any]) -> None:
     config["JWT_SECRET_KEY"] = config["SECRET_KEY"]
     config["JWT_COOKIE_SECURE"] = env == "production"
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    config["CORS_ORIGINS"] = cors_origins(config["CORS_ORIGINS"])
+    config["MFA_REQUIRED_ROLES"] = mfa_roles(config["MFA_REQUIRED_ROLES"])
     if not config.get("LEAD_MATCH_SECRET"):
         config["LEAD_MATCH_SECRET"] = config["SECRET_KEY"]
     if env == "production":
@@ -120,3 +133,33 @@ def validate(config: dict[str, Any]) -> None:
             raise ConfigError("production needs a PostgreSQL DATABASE_URL")
         # A pooled connection that died with a database restart is replaced, not handed to a request.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **config["SQLALCHEMY_ENGINE_OPTIONS"]}
+
+
+def _items(value: str | list[str] | tuple[str, ...]) -> list[str]:
+    """A comma-separated environment value, or a list given by code."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [item.strip() for item in items if item.strip()]
+
+
+def cors_origins(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Exact origins (scheme://host[:port]); ``*`` and ``null`` are never allowed."""
+    origins = tuple(item.rstrip("/").lower() for item in _items(value))
+    for origin in origins:
+        if not re.fullmatch(r"https?://[a-z0-9.-]+(:\d{1,5})?", origin):
+            raise ConfigError(f"INSPECTOR_CORS_ORIGINS: {origin!r} is not an origin like https://host[:port]")
+    return origins
+
+
+def mfa_roles(value: str | list[str] | tuple[str, ...]) -> frozenset[str]:
+    """The roles that need a second factor: a list of roles, ``all`` or ``none``."""
+    from inspector.offices.models import ROLES
+
+    roles = {item.lower() for item in _items(value)}
+    if roles == {"all"}:
+        return frozenset(ROLES)
+    if roles == {"none"}:
+        return frozenset()
+    unknown = roles - set(ROLES)
+    if unknown:
+        raise ConfigError(f"INSPECTOR_MFA_REQUIRED_ROLES: unknown role(s) {', '.join(sorted(unknown))}")
+    return frozenset(roles)

@@ -66,6 +66,18 @@ CATALOGUE: dict[str, ProblemType] = {
     "account-locked": ProblemType(
         403, "Account locked", "Too many failed logins; an admin must unlock the account."
     ),
+    "otp-required": ProblemType(
+        401,
+        "Second factor required",
+        "The account has a second factor: send the current code of the authenticator app as `totp`"
+        " (also when the code sent was wrong or already used).",
+    ),
+    "mfa-enrolment-required": ProblemType(
+        403,
+        "Second factor enrolment required",
+        "The role needs a second factor; until one is enrolled the session reaches only"
+        " /auth/me, /auth/logout, /auth/refresh and /auth/totp.",
+    ),
     "account-disabled": ProblemType(401, "Account disabled", "The account was disabled by an admin."),
     "rate-limited": ProblemType(429, "Too many requests", "Slow down; `Retry-After` says when to try again."),
     "conflict": ProblemType(409, "Conflict", "The request conflicts with the current state of the resource."),

@@ -36,7 +36,10 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "PUSH_RATE_LIMIT": "100000 per minute",
         "DEMO_PASSWORD": "inspector-demo",
+        # Personas log in by password alone; tests/auth/test_totp.py restores the default (reviewer, admin).
+        "MFA_REQUIRED_ROLES": (),
     }
     config.update(overrides)
     return create_app(config)

@@ -60,8 +60,8 @@ class World:
     def persona(self, name: str) -> Persona:
         return getattr(self, name)  # type: ignore[no-any-return]
 
-    def tokens(self, persona: Persona, *, device: bool = True) -> dict[str, str]:
-        """A token pair for the persona, issued the way a login issues it."""
+    def tokens(self, persona: Persona, *, device: bool = True, otp: str | None = None) -> dict[str, str]:
+        """A token pair for the persona, issued the way a login issues it (``otp``: second factor code)."""
         with self.app.app_context():
             from inspector.auth.service import login
             from inspector.extensions import db
@@ -72,6 +72,7 @@ class World:
                 password=PASSWORD,
                 device_id=persona.device_id if device else None,
                 address="127.0.0.1",
+                otp=otp,
             )
             db.session.commit()
             assert result.tokens is not None, result.problem

@@ -26,8 +26,13 @@ from inspector.auth.schemas import (
     RefreshSchema,
     SessionSchema,
     TokenPairSchema,
+    TotpCodeSchema,
+    TotpConfirmedSchema,
+    TotpDisableSchema,
+    TotpEnrolmentSchema,
+    TotpStatusSchema,
 )
-from inspector.auth.tokens import TokenPair, device_of
+from inspector.auth.tokens import TokenPair, device_of, needs_enrolment
 from inspector.extensions import db, limiter
 from inspector.offices.models import User
 from inspector.pagination import PAGE_ARGS, page_of
@@ -51,6 +56,8 @@ def me_payload(user: User, device: Any = None) -> dict[str, Any]:
         "role": user.role,
         "field_office": {"id": office.id, "name": office.name, "states": office.states} if office else None,
         "device_id": device,
+        "totp_enabled": user.totp_enabled_at is not None,
+        "mfa_enrolment_required": needs_enrolment(user),
     }
 
 
@@ -68,6 +75,7 @@ def _do_login(data: dict[str, Any]) -> tuple[User, TokenPair]:
         device_id=data.get("device_id"),
         address=request.remote_addr,
         user_agent=request.user_agent.string,
+        otp=data.get("totp"),
     )
     db.session.commit()
     if result.problem is not None:
@@ -82,7 +90,7 @@ class Login(MethodView):
 
     @blp.arguments(LoginSchema)
     @blp.response(200, SessionSchema)
-    @blp.alt_response(401, description="Wrong user name or password")
+    @blp.alt_response(401, description="Wrong user name or password; otp-required: send the code as totp")
     @blp.alt_response(403, description="Account locked")
     @blp.alt_response(429, description="Rate limited")
     def post(self, data: dict[str, Any]) -> Any:
@@ -103,7 +111,7 @@ class Token(MethodView):
 
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
-    @blp.alt_response(401, description="Wrong user name or password")
+    @blp.alt_response(401, description="Wrong user name or password; otp-required: send the code as totp")
     @blp.alt_response(403, description="Account locked")
     @blp.alt_response(429, description="Rate limited")
     def post(self, data: dict[str, Any]) -> Any:
@@ -132,18 +140,24 @@ class Refresh(MethodView):
         """
         tokens = service.refresh(db.session(), get_jwt(), current_user)
         db.session.commit()
-        if get_jwt_request_location() == "cookies":
-            response = jsonify(RefreshSchema().dump({"expires_in": _expires_in()}))
-            set_access_cookies(response, tokens.access_token)
-            set_refresh_cookies(response, tokens.refresh_token)
-            return response
-        body = {
-            "access_token": tokens.access_token,
-            "refresh_token": tokens.refresh_token,
-            "token_type": "Bearer",
-            "expires_in": _expires_in(),
-        }
-        return jsonify(RefreshSchema().dump(body))
+        return _new_generation(tokens, RefreshSchema())
+
+
+def _new_generation(tokens: TokenPair, schema: Any, **extra: Any) -> Any:
+    """A session's next pair: in the body for Bearer clients, only as HttpOnly cookies for the PWA."""
+    if get_jwt_request_location() == "cookies":
+        response = jsonify(schema.dump({"expires_in": _expires_in(), **extra}))
+        set_access_cookies(response, tokens.access_token)
+        set_refresh_cookies(response, tokens.refresh_token)
+        return response
+    body = {
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": _expires_in(),
+        **extra,
+    }
+    return jsonify(schema.dump(body))
 
 
 @blp.route("/auth/logout")
@@ -172,6 +186,73 @@ class Me(MethodView):
         if user is None:
             raise Problem("unauthorized")
         return me_payload(user, device_of(get_jwt()))
+
+
+@blp.route("/auth/totp")
+class Totp(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, TotpStatusSchema)
+    @blp.alt_response(401, description="Not logged in")
+    def get(self) -> Any:
+        """The caller's second factor: enrolled or not, and whether the role needs one."""
+        return service.totp_status(current_user)
+
+
+@blp.route("/auth/totp/enrol")
+class TotpEnrol(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, TotpEnrolmentSchema)
+    @blp.alt_response(401, description="Not logged in")
+    @blp.alt_response(409, description="A second factor is enrolled already")
+    def post(self) -> Any:
+        """Start enrolling an authenticator app: a new secret and its otpauth:// URI, shown this once."""
+        enrolment = service.start_enrolment(db.session(), current_user)
+        db.session.commit()
+        return enrolment
+
+
+@blp.route("/auth/totp/confirm")
+class TotpConfirm(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(TotpCodeSchema)
+    @blp.response(200, TotpConfirmedSchema)
+    @blp.alt_response(401, description="Not logged in")
+    @blp.alt_response(409, description="Not started, or enrolled already")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Confirm the enrolment with the app's current code: the second factor is on.
+
+        This session continues at a new generation (Bearer: new pair in the body;
+        PWA: new cookies); every other session of the user ends.
+        """
+        user = current_user._get_current_object()
+        tokens = service.confirm_enrolment(db.session(), user, get_jwt(), data["code"], request.remote_addr)
+        db.session.commit()
+        return _new_generation(tokens, TotpConfirmedSchema(), totp=service.totp_status(user))
+
+
+@blp.route("/auth/totp/disable")
+class TotpDisable(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(TotpDisableSchema)
+    @blp.response(204)
+    @blp.alt_response(401, description="Not logged in")
+    @blp.alt_response(409, description="No second factor is enrolled")
+    def post(self, data: dict[str, Any]) -> Any:
+        """Turn the second factor off (password and current code). Every session of the user ends."""
+        problem = service.disable_totp(
+            db.session(), current_user, data["password"], data["code"], request.remote_addr
+        )
+        db.session.commit()
+        if problem is not None:
+            raise problem
+        response = jsonify({})
+        response.status_code = 204
+        unset_jwt_cookies(response)
+        return response
 
 
 @blp.route("/devices")

@@ -22,6 +22,13 @@ class LoginSchema(StrictSchema):
         allow_none=True,
         metadata={"description": "The installation's UUID; needed to sync."},
     )
+    totp = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        load_only=True,
+        validate=ma.validate.Length(max=16),
+        metadata={"description": "The authenticator app's current code, once a second factor is enrolled."},
+    )
 
 
 class TokenPairSchema(ma.Schema):
@@ -54,6 +61,12 @@ class MeSchema(ma.Schema):
     role = ma.fields.String(required=True)
     field_office = ma.fields.Nested(OfficeRefSchema, allow_none=True)
     device_id = ma.fields.UUID(allow_none=True)
+    totp_enabled = ma.fields.Boolean(metadata={"description": "A second factor is enrolled."})
+    mfa_enrolment_required = ma.fields.Boolean(
+        metadata={
+            "description": "The role needs a second factor and none is enrolled: enrol before anything else."
+        }
+    )
 
 
 class SessionSchema(ma.Schema):
@@ -71,3 +84,36 @@ class DeviceSchema(ma.Schema):
     user_agent = ma.fields.String(allow_none=True)
     last_seq = ma.fields.Integer()
     revoked_at = Timestamp(allow_none=True)
+
+
+class TotpStatusSchema(ma.Schema):
+    enabled = ma.fields.Boolean(required=True)
+    enabled_at = Timestamp(allow_none=True)
+    pending = ma.fields.Boolean(metadata={"description": "Enrolment started, no code confirmed yet."})
+    required = ma.fields.Boolean(metadata={"description": "The caller's role needs a second factor."})
+
+
+class TotpEnrolmentSchema(ma.Schema):
+    """Shown once, while enrolling: the secret never leaves the server again."""
+
+    secret = ma.fields.String(required=True, metadata={"description": "base32, for typing into the app"})
+    otpauth_uri = ma.fields.String(
+        required=True, metadata={"description": "otpauth:// URI (QR code content)"}
+    )
+    issuer = ma.fields.String()
+    account = ma.fields.String()
+
+
+class TotpCodeSchema(StrictSchema):
+    code = ma.fields.String(required=True, validate=ma.validate.Length(1, 16))
+
+
+class TotpDisableSchema(StrictSchema):
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(1, 1024))
+    code = ma.fields.String(required=True, validate=ma.validate.Length(1, 16))
+
+
+class TotpConfirmedSchema(RefreshSchema):
+    """The session's new generation (no longer restricted), and the factor's status."""
+
+    totp = ma.fields.Nested(TotpStatusSchema, required=True)

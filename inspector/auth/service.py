@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from inspector.audit import service as audit
+from inspector.auth import totp
 from inspector.auth.models import Device, TokenFamily
 from inspector.auth.passwords import verify_password
 from inspector.auth.tokens import TokenPair, family_problem, issue_pair
@@ -46,11 +47,14 @@ def login(
     device_id: uuid.UUID | None,
     address: str | None,
     user_agent: str | None = None,
+    otp: str | None = None,
 ) -> LoginResult:
-    """Check a password, count failures, lock on the 5th in 15 minutes, start a family.
+    """Check a password (and the code of an enrolled second factor), count failures,
+    lock on the 5th in 15 minutes, start a family.
 
     A wrong user name and a wrong password answer the same; a locked account
-    answers ``account-locked`` only to the right password.
+    answers ``account-locked`` only to the right password. A wrong or replayed
+    code counts as a failed login, a missing one does not (the client asks for it).
     """
     config = current_app.config
     user = session.scalar(sa.select(User).where(User.username == username).with_for_update())
@@ -73,24 +77,23 @@ def login(
     if user is None:
         return refused(wrong, "unknown-user")
     if not password_ok:
-        now = utcnow()
-        window: timedelta = config["LOCKOUT_WINDOW"]
-        if user.failed_window_started_at is None or now - user.failed_window_started_at > window:
-            user.failed_window_started_at = now
-            user.failed_logins = 0
-        user.failed_logins += 1
-        if not user.locked and user.failed_logins >= config["LOCKOUT_THRESHOLD"]:
-            user.locked = True
-            audit.record(
-                session, "account-locked", actor=user, target_type="user", target_id=user.id, address=address
-            )
-        return refused(wrong, "wrong-password", failures=user.failed_logins)
+        return refused(wrong, "wrong-password", failures=count_failure(session, user, address))
     if user.locked:
         return refused(
             Problem("account-locked", "This account is locked; ask an admin to unlock it."), "locked"
         )
     if not user.active:
         return refused(wrong, "disabled")
+    if user.totp_enabled_at is not None:
+        if not otp:
+            asked = Problem("otp-required", "Enter the 6-digit code of your authenticator app.")
+            return refused(asked, "otp-missing")
+        step = totp.accepted_step(user.totp_secret or "", otp, user.totp_last_step)
+        if step is None:
+            failures = count_failure(session, user, address)
+            bad = Problem("otp-required", "The code is wrong or was already used; enter the current one.")
+            return refused(bad, "wrong-otp", failures=failures)
+        user.totp_last_step = step
     if device_id is not None:
         device = bind_device(session, user, device_id, user_agent)
         if device.revoked_at is not None:
@@ -117,6 +120,23 @@ def login(
         details={"device_id": str(device_id) if device_id else None, "family": str(family.id)},
     )
     return LoginResult(user, issue_pair(family, user), None)
+
+
+def count_failure(session: Session, user: User, address: str | None) -> int:
+    """One more failed login in the window; the threshold locks the account. Returns the count."""
+    config = current_app.config
+    now = utcnow()
+    window: timedelta = config["LOCKOUT_WINDOW"]
+    if user.failed_window_started_at is None or now - user.failed_window_started_at > window:
+        user.failed_window_started_at = now
+        user.failed_logins = 0
+    user.failed_logins += 1
+    if not user.locked and user.failed_logins >= config["LOCKOUT_THRESHOLD"]:
+        user.locked = True
+        audit.record(
+            session, "account-locked", actor=user, target_type="user", target_id=user.id, address=address
+        )
+    return user.failed_logins
 
 
 def bind_device(session: Session, user: User, device_id: uuid.UUID, user_agent: str | None) -> Device:
@@ -260,3 +280,135 @@ def revoke_device(session: Session, actor: User, device_id: uuid.UUID, address: 
         details={"user_id": str(device.user_id)},
     )
     return device
+
+
+# -- second factor (TOTP) ---------------------------------------------------------------------
+
+
+def totp_status(user: User) -> dict[str, Any]:
+    return {
+        "enabled": user.totp_enabled_at is not None,
+        "enabled_at": user.totp_enabled_at,
+        "pending": user.totp_enabled_at is None and user.totp_secret is not None,
+        "required": user.role in current_app.config["MFA_REQUIRED_ROLES"],
+    }
+
+
+def _locked_user(session: Session, user: User) -> User:
+    """The caller's row, locked: codes and their replay step are read and written under it."""
+    locked = session.scalar(sa.select(User).where(User.id == user.id).with_for_update())
+    if locked is None:
+        raise Problem("unauthorized")
+    return locked
+
+
+def start_enrolment(session: Session, user: User) -> dict[str, str]:
+    """A new secret, shown once: the app is set up from it, then ``confirm_enrolment``.
+
+    Starting again before confirming replaces the pending secret.
+    """
+    user = _locked_user(session, user)
+    if user.totp_enabled_at is not None:
+        raise Problem("conflict", "A second factor is enrolled already; disable it first to enrol another.")
+    user.totp_secret = totp.new_secret()
+    user.totp_last_step = None
+    issuer = str(current_app.config["TOTP_ISSUER"])
+    return {
+        "secret": user.totp_secret,
+        "otpauth_uri": totp.provisioning_uri(user.totp_secret, user.username, issuer),
+        "issuer": issuer,
+        "account": user.username,
+    }
+
+
+def confirm_enrolment(
+    session: Session, user: User, payload: dict[str, Any], code: str, address: str | None
+) -> TokenPair:
+    """The first good code turns the second factor on.
+
+    The caller's session moves to a new generation without the enrolment
+    restriction; every other session of the user ends, since none of them
+    proved the second factor.
+    """
+    user = _locked_user(session, user)
+    if user.totp_enabled_at is not None:
+        raise Problem("conflict", "The second factor is enrolled already.")
+    if user.totp_secret is None:
+        raise Problem("conflict", "Start the enrolment first (POST /auth/totp/enrol).")
+    step = totp.accepted_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
+        raise Problem(
+            "validation-error",
+            "The code does not match.",
+            errors={"code": ["Wrong code: check the app's clock and enter the current code."]},
+        )
+    user.totp_enabled_at = utcnow()
+    user.totp_last_step = step
+    family = session.get(TokenFamily, uuid.UUID(payload["fam"]), with_for_update=True)
+    if family is None:
+        raise Problem("token-revoked")
+    _revoke_other_families(session, user, family, "totp-enrolled")
+    family.generation += 1
+    family.generation_issued_at = utcnow().replace(microsecond=0)
+    family.rotated_at = utcnow()
+    audit.record(session, "totp-enrolled", actor=user, target_type="user", target_id=user.id, address=address)
+    return issue_pair(family, user)
+
+
+def _revoke_other_families(session: Session, user: User, keep: TokenFamily, reason: str) -> None:
+    session.execute(
+        sa.update(TokenFamily)
+        .where(TokenFamily.user_id == user.id, TokenFamily.id != keep.id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _clear_totp(user: User) -> None:
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+
+
+def disable_totp(
+    session: Session, user: User, password: str, code: str, address: str | None
+) -> Problem | None:
+    """The user turns the second factor off with the password and a current code.
+
+    A wrong password or code counts as a failed login: the refusal is returned,
+    for the route to commit the count before answering. Every session of the
+    user ends; the next login is by password alone (and, for a role that needs
+    a second factor, goes straight to a new enrolment).
+    """
+    user = _locked_user(session, user)
+    if user.totp_enabled_at is None:
+        raise Problem("conflict", "No second factor is enrolled.")
+    step = totp.accepted_step(user.totp_secret or "", code, user.totp_last_step)
+    if not verify_password(user.password_hash, password) or step is None:
+        failures = count_failure(session, user, address)
+        audit.record(
+            session,
+            "totp-disabled",
+            outcome="failure",
+            actor=user,
+            target_type="user",
+            target_id=user.id,
+            address=address,
+            details={"failures": failures},
+        )
+        return Problem(
+            "validation-error", "Wrong password or code.", errors={"_schema": ["Wrong password or code."]}
+        )
+    _clear_totp(user)
+    revoke_families_of(session, user_id=user.id, reason="totp-disabled")
+    audit.record(session, "totp-disabled", actor=user, target_type="user", target_id=user.id, address=address)
+    return None
+
+
+def reset_totp(session: Session, user: User, actor: User, address: str | None = None) -> None:
+    """An admin removes a user's second factor (a lost phone): the user's sessions end,
+    and the next login enrols a new one when the role needs it."""
+    require_role(actor, "admin")
+    _clear_totp(user)
+    revoke_families_of(session, user_id=user.id, reason="totp-reset")
+    audit.record(session, "totp-reset", actor=actor, target_type="user", target_id=user.id, address=address)

@@ -48,14 +48,25 @@ def _claims(family: TokenFamily, kind: str, expires_at: datetime) -> dict[str, A
     }
 
 
+#: What a session that still owes its second factor may call: itself, and the enrolment.
+ENROLMENT_PATHS = ("/api/v1/auth/me", "/api/v1/auth/logout", "/api/v1/auth/refresh", "/api/v1/auth/totp")
+
+
+def needs_enrolment(user: User) -> bool:
+    """The user's role requires a second factor and the user has not enrolled one yet."""
+    return user.role in current_app.config["MFA_REQUIRED_ROLES"] and user.totp_enabled_at is None
+
+
 def issue_pair(family: TokenFamily, user: User) -> TokenPair:
+    """The family's current pair. Until a required second factor is enrolled the access
+    token carries ``mfa_enrol``, which confines it to ``ENROLMENT_PATHS``."""
     config = current_app.config
     issued = family.generation_issued_at
     access_exp = min(issued + config["JWT_ACCESS_TOKEN_EXPIRES"], family.expires_at)
-    access = create_access_token(
-        identity=str(user.id),
-        additional_claims={**_claims(family, "access", access_exp), "role": user.role},
-    )
+    claims = {**_claims(family, "access", access_exp), "role": user.role}
+    if needs_enrolment(user):
+        claims["mfa_enrol"] = True
+    access = create_access_token(identity=str(user.id), additional_claims=claims)
     refresh = create_refresh_token(
         identity=str(user.id), additional_claims=_claims(family, "refresh", family.expires_at)
     )
@@ -126,13 +137,29 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
     def _user_gone(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
         return problem_response(Problem("account-disabled", "This account is disabled."))
 
+    @jwt.token_verification_loader
+    def _within_scope(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+        """A session owing its second factor reaches only its profile, logout and the enrolment."""
+        if payload.get("mfa_enrol") and not _enrolment_path(request.path):
+            request.environ["inspector.token_problem"] = Problem(
+                "mfa-enrolment-required",
+                "Your role needs a second factor: enrol an authenticator app first (Security).",
+            )
+            return False
+        return True
+
     @jwt.token_verification_failed_loader
     def _claims_failed(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
-        return problem_response(Problem("unauthorized", "The token is not valid."))
+        problem = request.environ.get("inspector.token_problem")
+        return problem_response(problem or Problem("unauthorized", "The token is not valid."))
 
     @jwt.needs_fresh_token_loader
     def _needs_fresh(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
         return problem_response(Problem("unauthorized", "Log in again for this action."))
+
+
+def _enrolment_path(path: str) -> bool:
+    return any(path == allowed or path.startswith(allowed + "/") for allowed in ENROLMENT_PATHS)
 
 
 def device_of(payload: dict[str, Any]) -> uuid.UUID | None:
@@ -146,5 +173,6 @@ __all__ = [
     "device_of",
     "family_problem",
     "issue_pair",
+    "needs_enrolment",
     "register_jwt_callbacks",
 ]
