@@ -10,9 +10,9 @@ from flask import Flask
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, error handling, areas, front end."""
-    from inspector import ops, web
+    from inspector import cors, ops, web
     from inspector.config import load_config
-    from inspector.db import configure_sqlite
+    from inspector.db import configure_postgresql, configure_sqlite
     from inspector.extensions import api, db, jwt, limiter, migrate
     from inspector.models import register_blueprints
     from inspector.problems import register_problem_handlers
@@ -29,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     journal.install(Session)
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_postgresql(db.engine)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     jwt.init_app(app)
     limiter.init_app(app)
@@ -36,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_problem_handlers(app)
     register_blueprints(api)
     web.init_app(app)
+    cors.init_app(app)
     ops.init_app(app)
 
     from inspector.auth.tokens import register_jwt_callbacks

@@ -101,6 +101,25 @@ def configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_INTENT.get() else "BEGIN")
 
 
+def configure_postgresql(engine: Engine) -> None:
+    """Every connection commits durably: ``synchronous_commit`` on, whatever the server's default.
+
+    With it off, PostgreSQL acknowledges a commit before its WAL reaches disk,
+    and a crash loses pushes whose receipts the devices already hold (they
+    would then drop their copies). ``/readyz`` reads the setting back.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO on")
+        dbapi_connection.autocommit = autocommit
+
+
 #: set while a request is about to read-then-write (a push); SQLite then takes
 #: its write lock at BEGIN, instead of failing when a read snapshot goes stale.
 WRITE_INTENT: ContextVar[bool] = ContextVar("write_intent", default=False)

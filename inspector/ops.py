@@ -125,7 +125,8 @@ def init_app(app: Flask) -> None:
 
     @app.get("/readyz")
     def readyz() -> Response:
-        """Readiness: the database answers and its schema is at the migrations' head."""
+        """Readiness: the database answers, its schema is at the migrations' head, and (PostgreSQL)
+        commits are durable (``synchronous_commit`` not off)."""
         from inspector.extensions import db
 
         if not heads:
@@ -133,6 +134,11 @@ def init_app(app: Flask) -> None:
         try:
             with db.engine.connect() as conn:
                 current = set(conn.scalars(sa.text("SELECT version_num FROM alembic_version")))
+                durability = (
+                    conn.scalar(sa.text("SHOW synchronous_commit"))
+                    if conn.dialect.name == "postgresql"
+                    else None
+                )
         except sa.exc.SQLAlchemyError as error:
             logging.getLogger(__name__).warning("readiness: database check failed (%s)", type(error).__name__)
             raise Problem("not-ready", "The database is not reachable or has no schema.") from None
@@ -141,4 +147,7 @@ def init_app(app: Flask) -> None:
                 "not-ready",
                 "The database schema is not at the migrations' head; run `flask db upgrade`.",
             )
+        if durability == "off":
+            logging.getLogger(__name__).error("readiness: PostgreSQL synchronous_commit is off")
+            raise Problem("not-ready", "PostgreSQL synchronous_commit is off: commits would not be durable.")
         return jsonify(status="ok", database="ok", migrations="head")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_current_user, get_jwt, jwt_required
 from flask_smorest import Blueprint
@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from inspector.auth.models import Device
 from inspector.auth.tokens import device_of
 from inspector.db import short_write, utcnow
-from inspector.extensions import db
+from inspector.extensions import db, limiter
 from inspector.pagination import PAGE_ARGS, page_of
 from inspector.sync import conflicts, service
 from inspector.sync.push import push
@@ -34,15 +34,28 @@ from inspector.sync.schemas import (
 blp = Blueprint("sync", __name__, description="Offline sync: push with receipts, pull the change feed.")
 
 
+def _push_limit() -> str:
+    return str(current_app.config["PUSH_RATE_LIMIT"])
+
+
+def _pusher() -> str:
+    """Pushes are counted per device (per user for a session without one), not per address:
+    an office's tablets may share one NAT address."""
+    claims = get_jwt()
+    return f"push:{claims.get('dev') or claims['sub']}"
+
+
 @blp.route("/sync/push")
 class Push(MethodView):
-    decorators = [jwt_required()]
+    # The limit is checked inside jwt_required (decorators apply first to last, innermost first).
+    decorators = [limiter.limit(_push_limit, key_func=_pusher, methods=["POST"]), jwt_required()]
 
     @blp.arguments(PushSchema)
     @blp.response(200, PushResponseSchema)
     @blp.alt_response(403, description="device_id differs from the session's device")
     @blp.alt_response(413, description="Body over the limit")
     @blp.alt_response(426, description="schema_version not supported (client-outdated)")
+    @blp.alt_response(429, description="Too many pushes from this device (Retry-After)")
     def post(self, data: dict[str, Any]) -> Any:
         """Push queued changes; every change gets exactly one receipt."""
         service.check_schema_version(data["schema_version"])
