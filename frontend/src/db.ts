@@ -9,8 +9,14 @@
  * - `blobs`: photo bytes kept offline, keyed by their SHA-256.
  * - `receipts`: the last receipts, for the sync panel.
  * - `meta`: device_id, cursor, profile, last sync, sequence counter, flags.
+ * - `vault`: the data key wrapped under the PIN, and the count of wrong PINs (vault.ts).
+ *
+ * Every row except `vault` is encrypted by the middleware of sealed.ts: only
+ * keys and index fields stay in clear.
  */
 import Dexie, { type EntityTable } from "dexie";
+import { encryptionMiddleware } from "./sealed";
+import type { VaultRow } from "./vault";
 
 export type Entity = "inspection" | "finding" | "lead" | "licensee" | "checklist" | "conflict" | "user";
 export type Action = "create" | "update" | "delete";
@@ -95,6 +101,7 @@ export class InspectorDB extends Dexie {
   blobs!: EntityTable<BlobRow, "sha256">;
   receipts!: EntityTable<ReceiptRow, "op_id">;
   meta!: EntityTable<MetaRow, "key">;
+  vault!: EntityTable<VaultRow, "key">;
 
   constructor(name = "inspector") {
     super(name);
@@ -105,6 +112,8 @@ export class InspectorDB extends Dexie {
       receipts: "op_id, received_at",
       meta: "key",
     });
+    this.version(2).stores({ vault: "key" });
+    this.use(encryptionMiddleware());
   }
 }
 

@@ -1,8 +1,9 @@
 /** When to sync: on start, on `online`, every few minutes while online, on "Sync now". */
-import { onAuthFailure, slugOf } from "./api";
+import { API, getJson, onAuthFailure } from "./api";
 import { db, getMeta, safeLocalStorage, setMeta } from "./db";
 import { checkSession, wipe } from "./session";
 import { type SyncOutcome, syncNow } from "./sync";
+import { isUnlocked, lockState, startIdleLock } from "./vault";
 
 export const SYNC_EVERY_MS = 3 * 60 * 1000;
 
@@ -10,6 +11,7 @@ let timer: ReturnType<typeof setInterval> | null = null;
 
 /** Sync unless nobody is logged in or the session is known to be over. */
 export async function maybeSync(reason: string): Promise<SyncOutcome | null> {
+  if (!isUnlocked()) return null; // locked: nothing can be read or stored
   if (!(await getMeta("profile"))) return null;
   if (await getMeta<boolean>("needs_login")) return null;
   if (typeof navigator !== "undefined" && navigator.onLine === false) return null;
@@ -61,7 +63,7 @@ export async function checkEviction(): Promise<boolean> {
 
 export async function start(): Promise<void> {
   onAuthFailure(async (error) => {
-    if (slugOf(error.problem) === "device-revoked" && error.problem.wipe) {
+    if (error.problem.wipe === true) {
       await wipeAndRestart();
     } else {
       await setMeta("needs_login", true);
@@ -74,13 +76,17 @@ export async function start(): Promise<void> {
   });
   if (timer) clearInterval(timer);
   timer = setInterval(() => void maybeSync("timer"), SYNC_EVERY_MS);
-  if ((await getMeta("profile")) && navigator.onLine) {
-    const state = await checkSession();
-    if (state === "ok") void maybeSync("start");
-  }
+  // The app starts locked: the session check and first sync wait for the PIN.
+  startIdleLock();
+  window.addEventListener("inspector:lock", () => {
+    if (isUnlocked()) void onOnline();
+  });
+  // A revoked tablet is wiped at its next contact, even if nobody unlocks it.
+  if (navigator.onLine && (await lockState()) === "locked") void getJson(`${API}/auth/me`).catch(() => undefined);
 }
 
 async function onOnline(): Promise<void> {
+  if (!isUnlocked() || !navigator.onLine) return;
   if (!(await getMeta("profile"))) return;
   const state = await checkSession();
   if (state === "ok") await maybeSync("online");

@@ -1,6 +1,7 @@
 /** Who is using this tablet: login (binds the device), the cached profile, logout, wipe. */
 import { API, OfflineError, ProblemError, getJson, postJson, slugOf } from "./api";
 import { db, deviceId, getMeta, safeLocalStorage, setMeta } from "./db";
+import { changed, destroy, dropPendingKey, ensureDataKey, lock } from "./vault";
 
 export interface Profile {
   id: string;
@@ -17,8 +18,24 @@ export async function cachedProfile(): Promise<Profile | null> {
 
 export class LoginRefused extends Error {}
 
-/** Log in online. A different user than the cached one may log in only when nothing is unsent. */
-export async function login(username: string, password: string): Promise<Profile> {
+/**
+ * Log in online. At the first login on this device a fresh data key is made
+ * first (what login stores is encrypted); the shell then asks for a PIN.
+ */
+export async function login(...args: Parameters<typeof loginOnline>): Promise<Profile> {
+  const fresh = await ensureDataKey();
+  try {
+    return await loginOnline(...args);
+  } catch (err) {
+    if (fresh) dropPendingKey();
+    throw err;
+  } finally {
+    changed();
+  }
+}
+
+/** A different user than the cached one may log in only when nothing is unsent. */
+async function loginOnline(username: string, password: string): Promise<Profile> {
   const device_id = await deviceId();
   // Whose changes are queued: the logged-in profile, or the one who logged out leaving them.
   const previous = (await cachedProfile()) ?? (await getMeta<Profile>("outbox_owner")) ?? null;
@@ -35,6 +52,7 @@ export async function login(username: string, password: string): Promise<Profile
     if (!(err instanceof ProblemError && slugOf(err.problem) === "device-revoked")) throw err;
     // This installation was revoked: its data goes, and it logs in as a new device.
     await wipe();
+    await ensureDataKey();
     await setMeta("wiped", true);
     session = await postJson<{ user: Profile }>(
       `${API}/auth/login`,
@@ -69,9 +87,10 @@ export async function checkSession(): Promise<"ok" | "offline" | "expired"> {
 }
 
 /**
- * End the session. With nothing unsent, the tablet forgets the records too
- * (a shared tablet must not keep another investigator's leads); unsent
- * changes stay until their author logs in again and syncs.
+ * End the session. With nothing unsent, the tablet forgets the records and
+ * the keys too (a shared tablet must not keep another investigator's leads);
+ * unsent changes stay, encrypted, and the app locks: their author unlocks
+ * with the PIN, logs in again and syncs.
  */
 export async function logout(): Promise<void> {
   try {
@@ -80,13 +99,13 @@ export async function logout(): Promise<void> {
     // offline or already ended: the cookies die with the family anyway
   }
   if ((await db.outbox.count()) === 0) {
-    await clearServerCopies();
-    await db.blobs.clear();
-  } else {
-    await setMeta("outbox_owner", await cachedProfile());
+    await destroy(["device_id", "marker"]);
+    return;
   }
+  await setMeta("outbox_owner", await cachedProfile());
   await setMeta("profile", null);
   await setMeta("needs_login", false);
+  lock();
 }
 
 /** Forget every server copy and the cursor (another user logs in). The queue stays. */
@@ -100,11 +119,9 @@ export async function clearServerCopies(): Promise<void> {
   });
 }
 
-/** The device was revoked: clear all local data (the device id too). */
+/** The device was revoked: clear all local data and keys (the device id too). */
 export async function wipe(): Promise<void> {
-  await db.transaction("rw", [db.records, db.outbox, db.blobs, db.receipts, db.meta], async () => {
-    await Promise.all([db.records.clear(), db.outbox.clear(), db.blobs.clear(), db.receipts.clear(), db.meta.clear()]);
-  });
+  await destroy();
   const ls = safeLocalStorage();
   ls?.removeItem("inspector.device_id");
   ls?.removeItem("inspector.marker");

@@ -264,7 +264,7 @@ export function failure(err: unknown): SyncOutcome {
   if (err instanceof OfflineError) return { ok: false, reason: "offline", message: "No connection: changes stay on this tablet." };
   if (err instanceof ProblemError) {
     const slug = slugOf(err.problem);
-    if (err.status === 401 && slug === "device-revoked") return { ok: false, reason: "revoked", message: err.message };
+    if (err.status === 401 && (slug === "device-revoked" || err.problem.wipe === true)) return { ok: false, reason: "revoked", message: err.message };
     if (err.status === 401) return { ok: false, reason: "unauthorized", message: "Your session ended. Log in to sync; your work is kept." };
     if (err.status === 426) return { ok: false, reason: "outdated", message: "This app is out of date. Reload to update; unsent changes are kept." };
     return { ok: false, reason: "error", message: `${err.problem.title ?? "Error"}: ${err.message}` };

@@ -11,14 +11,34 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 DEMO_PASSWORD = "inspector-demo"
+#: The PIN the tests set at the first login on each browser context (one context, one tablet).
+DEMO_PIN = "482915"
 
 
-def login(page: Any, base: str, username: str = "investigator") -> None:
+def login(page: Any, base: str, username: str = "investigator", pin: str = DEMO_PIN) -> None:
+    """Password login, then the PIN the first login on a device asks for."""
     page.goto(base + "/")
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    set_pin(page, pin)
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
+
+
+def set_pin(page: Any, pin: str = DEMO_PIN) -> None:
+    expect(page.get_by_role("heading", name="Set a PIN for this tablet")).to_be_visible()
+    page.get_by_label("New PIN").fill(pin)
+    page.get_by_label("Repeat the PIN").fill(pin)
+    page.get_by_role("button", name="Set PIN").click()
+    expect(page.get_by_role("heading", name="Set a PIN for this tablet")).to_have_count(0)
+
+
+def unlock(page: Any, pin: str = DEMO_PIN) -> None:
+    """The app starts locked (every page load) and locks when idle: the PIN opens it, offline too."""
+    expect(page.get_by_role("heading", name="Inspector is locked")).to_be_visible()
+    page.get_by_label("PIN", exact=True).fill(pin)
+    page.get_by_role("button", name="Unlock").click()
+    expect(page.get_by_role("heading", name="Inspector is locked")).to_have_count(0)
 
 
 def wait_offline_ready(page: Any) -> None:

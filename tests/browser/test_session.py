@@ -13,7 +13,9 @@ from tests.browser.support import (
     install_db_helpers,
     login,
     outbox,
+    set_pin,
     store,
+    unlock,
     wait_synced,
 )
 
@@ -42,6 +44,7 @@ def test_logout_forgets_the_records_and_another_investigator_gets_their_own(
     page.get_by_label("User name").fill("investigator2")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    set_pin(page, "135791")  # logout took the keys too: the next user sets their own PIN
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
     cards = page.get_by_role("list", name="Open inspections").get_by_role("listitem")
     expect(cards).to_have_count(6)
@@ -66,6 +69,8 @@ def test_unsent_work_stays_with_its_author(context: Any, page: Any, live_server:
     warning = page.get_by_role("alert").filter(has_text="unsent change(s) stay on this tablet")
     expect(warning).to_be_visible()
     warning.get_by_role("button", name="Log out anyway").click()
+    # The unsent changes stay encrypted and the app locks: the PIN opens it again.
+    unlock(page)
     expect(page.get_by_label("User name")).to_be_visible()
     assert len(outbox(page)) == 2
 

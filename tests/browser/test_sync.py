@@ -18,6 +18,7 @@ from tests.browser.support import (
     outbox,
     png_bytes,
     store,
+    unlock,
     unsent_badge,
     wait_offline_ready,
     wait_synced,
@@ -59,12 +60,11 @@ def sync_now(page: Any, base: str) -> None:
 
 def set_note(page: Any, base: str, inspection: str, key: str, text: str) -> None:
     page.goto(f"{base}/inspections/{inspection}")
+    unlock(page)
     note = page.locator(f"article[data-item='{key}']").get_by_label("Note")
     note.fill(text)
     note.blur()
-    page.wait_for_function(
-        "async (text) => (await window.__dbAll('outbox')).some(c => c.fields.note === text)", arg=text
-    )
+    expect(unsent_badge(page)).to_contain_text("1")  # queued (the outbox rows are sealed)
 
 
 def test_two_tablets_conflict_then_resolution_reaches_both(new_context: Any, live_server: Any) -> None:
@@ -103,6 +103,7 @@ def test_two_tablets_conflict_then_resolution_reaches_both(new_context: Any, liv
     sync_now(a, base)
     expect(a.get_by_role("listitem", name=re.compile("^Conflict on"))).to_have_count(1)
     a.goto(f"{base}/inspections/{inspection}")
+    unlock(a)
     expect(a.get_by_role("link", name="1 conflict(s)")).to_be_visible()
     a.get_by_role("button", name="Submit inspection").click()
     expect(a.get_by_role("alert").filter(has_text="Cannot submit yet")).to_contain_text(
@@ -117,6 +118,7 @@ def test_two_tablets_conflict_then_resolution_reaches_both(new_context: Any, liv
     sync_now(a, base)
     expect(a.get_by_role("listitem", name=re.compile("^Conflict on"))).to_have_count(0)
     a.goto(f"{base}/inspections/{inspection}")
+    unlock(a)
     expect(a.locator(f"article[data-item='{key}']").get_by_label("Note")).to_have_value(
         "Tablet B: license behind the counter."
     )
@@ -153,6 +155,7 @@ def test_session_ending_offline_keeps_the_outbox_until_login(
     ).click()
     expect(unsent_badge(page)).to_contain_text("3")
     page.reload()
+    unlock(page)
     expect(page.get_by_role("alert").filter(has_text="Your session ended")).to_be_visible()
     assert len(outbox(page)) == 3
 
@@ -187,7 +190,8 @@ def test_revoked_device_wipes_local_data(context: Any, page: Any, live_server: A
     revoked = admin.post(f"/api/v1/devices/{device}/revoke", headers={"Authorization": f"Bearer {token}"})
     assert revoked.status_code in (200, 204), revoked.get_data(as_text=True)
 
-    # The next contact with the server (here: the reload's session check) says revoked + wipe.
+    # The next contact with the server (here: the locked app's check at start) says revoked + wipe:
+    # the data and keys go without anyone entering the PIN.
     page.reload()
     expect(page.get_by_text("This device was revoked")).to_be_visible()
     expect(page.get_by_label("User name")).to_be_visible()
@@ -254,6 +258,7 @@ def test_reassigned_inspection_leaves_the_tablet_after_resync(
     page.get_by_role("link", name="My queue").click()
     expect(cards).to_have_count(5)
     page.goto(f"{base}/inspections/{moved_id}")
+    unlock(page)
     expect(page.get_by_text("This inspection is not on this tablet.")).to_be_visible()
 
 
@@ -292,6 +297,7 @@ def test_a_photo_from_one_tablet_shows_on_the_other(new_context: Any, live_serve
     sync_now(a, base)
     sync_now(b, base)
     b.goto(f"{base}/inspections/{inspection}")
+    unlock(b)
     photo = b.locator("article[data-item]").first.get_by_role("img", name=re.compile("^Photo 1"))
     expect(photo).to_be_visible()
     assert photo.get_attribute("src").startswith("blob:")  # type: ignore[union-attr]
@@ -312,7 +318,8 @@ def test_conflict_resolved_with_another_value(context: Any, page: Any, live_serv
     item.get_by_role("button", name="Compliant").click()
     expect(item.get_by_role("button", name="Compliant")).to_have_attribute("aria-pressed", "true")
     sync_now(page, base)
-    finding = next(r for r in store(page, "records") if r["entity"] == "finding")
+    finding_id = next(r["id"] for r in store(page, "records") if r["entity"] == "finding")
+    finding = context.request.get(f"{base}/api/v1/findings/{finding_id}").json()
 
     other_device = str(uuidlib.uuid4())
     client = live_server.app.test_client()

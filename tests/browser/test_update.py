@@ -16,6 +16,7 @@ from tests.browser.support import (
     install_db_helpers,
     login,
     outbox,
+    unlock,
     wait_offline_ready,
     wait_synced,
 )
@@ -64,6 +65,7 @@ def test_update_prompt_waits_for_the_outbox(
     expect(button).to_be_visible()
     with page.expect_event("load"):
         button.click()
+    unlock(page)
     expect(page.get_by_role("heading", name="Sync")).to_be_visible()
     expect(page.get_by_role("button", name="Reload to update")).to_have_count(0)
 

@@ -3,9 +3,11 @@ import { db, getMeta } from "../db";
 import { maybeSync } from "../runtime";
 import { type Profile, login } from "../session";
 import { type SyncProgress, onProgress } from "../sync";
+import { type LockState, lock, lockState, startState } from "../vault";
 import { Live, go } from "./live";
 import { shared } from "./styles";
 import "./login";
+import "./lock";
 import "./queue";
 import "./licensee";
 import "./inspection";
@@ -23,6 +25,8 @@ interface Shell {
   outdated: boolean;
   unsent: number;
   wiped: boolean;
+  /** the last wrong PIN erased the local data */
+  erased: boolean;
   evicted: string | null;
 }
 
@@ -94,23 +98,28 @@ export class InspectorApp extends LitElement {
     progress: { state: true },
     updateReady: { state: true },
     reloginOpen: { state: true },
+    locked: { state: true },
   };
   declare route: Route;
   declare online: boolean;
   declare progress: SyncProgress | null;
   declare updateReady: boolean;
   declare reloginOpen: boolean;
+  /** the lock gate: null until read at start */
+  declare locked: LockState | null;
   /** set by main.ts: installs the waiting service worker and reloads */
   applyUpdate: (() => Promise<void>) | null = null;
 
-  private shell = new Live<Shell>(this, async () => ({
+  private shellQuery = async (): Promise<Shell> => ({
     profile: (await getMeta<Profile>("profile")) ?? null,
     needsLogin: Boolean(await getMeta("needs_login")),
     outdated: Boolean(await getMeta("outdated")),
     unsent: await db.outbox.count(),
     wiped: Boolean(await getMeta("wiped")),
+    erased: (await getMeta("wiped")) === "pin",
     evicted: (await getMeta<string>("evicted_at")) ?? null,
-  }));
+  });
+  private shell = new Live<Shell>(this, this.shellQuery);
 
   constructor() {
     super();
@@ -119,6 +128,7 @@ export class InspectorApp extends LitElement {
     this.progress = null;
     this.updateReady = false;
     this.reloginOpen = false;
+    this.locked = null;
   }
 
   connectedCallback(): void {
@@ -128,6 +138,8 @@ export class InspectorApp extends LitElement {
     window.addEventListener("offline", this.onNetwork);
     this.unsubscribe = onProgress((p) => (this.progress = p));
     this.addEventListener("click", this.onClick);
+    window.addEventListener("inspector:lock", this.onLock);
+    void startState().then(this.onLock);
   }
 
   disconnectedCallback(): void {
@@ -136,7 +148,14 @@ export class InspectorApp extends LitElement {
     window.removeEventListener("online", this.onNetwork);
     window.removeEventListener("offline", this.onNetwork);
     this.unsubscribe?.();
+    window.removeEventListener("inspector:lock", this.onLock);
   }
+
+  /** Locked, unlocked, PIN set or data erased: re-read the state and the shell's data. */
+  private onLock = async () => {
+    this.locked = await lockState();
+    this.shell.reset(this.shellQuery);
+  };
 
   private unsubscribe: (() => void) | null = null;
   private onRoute = () => (this.route = parseRoute(location.pathname, location.search));
@@ -283,11 +302,18 @@ export class InspectorApp extends LitElement {
   }
 
   render() {
-    if (!this.shell.loaded) return html`<main><p>Loading…</p></main>`;
+    if (this.locked === "locked" || this.locked === "pending") {
+      return html`<main><insp-lock mode=${this.locked === "locked" ? "unlock" : "set"}></insp-lock></main>`;
+    }
+    if (!this.shell.loaded || this.locked === null) return html`<main><p>Loading…</p></main>`;
     const s = this.shell.value!;
     if (!s.profile) {
       return html`<main>
-        ${s.wiped ? html`<div class="notice warn" role="alert">This device was revoked by an administrator; its local data was cleared.</div>` : nothing}
+        ${s.erased
+          ? html`<div class="notice warn" role="alert">Too many wrong PINs: this tablet erased its local data and keys.</div>`
+          : s.wiped
+            ? html`<div class="notice warn" role="alert">This device was revoked by an administrator; its local data was cleared.</div>`
+            : nothing}
         <insp-login></insp-login>
       </main>`;
     }
@@ -306,6 +332,7 @@ export class InspectorApp extends LitElement {
         </nav>
         <span class="net ${this.online ? "" : "off"}" role="status">${this.online ? "Online" : "Offline"}</span>
         <span class="who">${s.profile.display_name}</span>
+        <button class="lock" @click=${() => lock()}>Lock</button>
       </header>
       ${syncing
         ? html`<div class="syncbar">

@@ -263,8 +263,12 @@ export class SyncPanel extends LitElement {
           </div>
           ${this.confirmLogout && d.outbox.length
             ? html`<div class="notice warn" role="alert">
-                <p>${d.outbox.length} unsent change(s) stay on this tablet until you log in again and sync.</p>
+                <p>
+                  ${d.outbox.length} unsent change(s) stay on this tablet, encrypted, until you unlock it, log in again and sync.
+                  Sync first to send them.
+                </p>
                 <div class="row">
+                  <button class="primary" ?disabled=${Boolean(busy)} @click=${this.syncNow}>Sync first</button>
                   <button class="danger" @click=${() => logout()}>Log out anyway</button>
                   <button @click=${() => (this.confirmLogout = false)}>Stay logged in</button>
                 </div>
