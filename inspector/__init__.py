@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, error handling, areas, front end."""
-    from inspector import cors, ops, web
+    from inspector import cors, limits, ops, web
     from inspector.config import load_config
     from inspector.db import configure_postgresql, configure_sqlite
     from inspector.extensions import api, db, jwt, limiter, migrate
@@ -38,6 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(api)
     web.init_app(app)
     cors.init_app(app)
+    limits.init_app(app)
     ops.init_app(app)
 
     from inspector.auth.tokens import register_jwt_callbacks
