@@ -26,6 +26,8 @@ DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
 
 #: Bodies we accept besides JSON: blob uploads carry their own media type.
 RAW_BODY_PREFIXES = ("/api/v1/blobs/",)
+#: Paths that take a file upload as multipart/form-data instead of JSON.
+MULTIPART_PATHS = ("/api/v1/licensee-imports",)
 
 #: What a client-chosen X-Request-Id may look like.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -73,6 +75,10 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith("/api/") or request.path.startswith(RAW_BODY_PREFIXES):
             return
         has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"
+        if request.path in MULTIPART_PATHS:
+            if request.mimetype != "multipart/form-data":
+                raise Problem("unsupported-media-type", "Send the file as multipart/form-data.")
+            return
         if has_body and not request.is_json:
             raise Problem("unsupported-media-type", "Send the body as application/json.")
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 
 from inspector.licensees.numbers import LICENSE_TYPES
+from inspector.timestamps import Timestamp
 
 
 class LicenseeSchema(ma.Schema):
@@ -38,3 +40,46 @@ class LicenseeQueryArgsSchema(ma.Schema):
     state = ma.fields.String(validate=ma.validate.Regexp(r"^[A-Z]{2}$"))
     license_type = ma.fields.String(validate=ma.validate.OneOf(sorted(LICENSE_TYPES)))
     field_office_id = ma.fields.UUID()
+
+
+class LicenseeImportFormSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    dry_run = ma.fields.Boolean(
+        load_default=True,
+        metadata={"description": "true (the default): check and count, change nothing"},
+    )
+
+
+class LicenseeImportFileSchema(ma.Schema):
+    file = Upload(
+        required=True,
+        metadata={"description": "ATF's listing: tab or pipe delimited text with a header row"},
+    )
+
+
+class ImportErrorSchema(ma.Schema):
+    line = ma.fields.Integer(required=True, metadata={"description": "1-based line in the file (header = 1)"})
+    reason = ma.fields.String(required=True)
+
+
+class LicenseeImportSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    filename = ma.fields.String(required=True)
+    sha256 = ma.fields.String(required=True)
+    dry_run = ma.fields.Boolean(required=True)
+    status = ma.fields.String(required=True, metadata={"enum": ["pending", "running", "done", "failed"]})
+    total_rows = ma.fields.Integer(metadata={"description": "data lines in the file"})
+    processed_rows = ma.fields.Integer()
+    added = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+    rejected = ma.fields.Integer()
+    errors = ma.fields.List(
+        ma.fields.Nested(ImportErrorSchema), metadata={"description": "the first 1,000 rejected rows"}
+    )
+    failure = ma.fields.String(allow_none=True, metadata={"description": "why the import failed as a whole"})
+    created_by = ma.fields.UUID()
+    created_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
