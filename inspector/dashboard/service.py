@@ -11,7 +11,7 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,10 +42,10 @@ class Period:
 
     @property
     def upper(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, UTC)
+        return datetime.combine(self.end, time.max, UTC)
 
     def holds(self, column: Any) -> Any:
-        return sa.and_(column >= self.lower, column < self.upper)
+        return sa.and_(column >= self.lower, column <= self.upper)
 
 
 def period_of(start: date | None, end: date | None) -> Period:

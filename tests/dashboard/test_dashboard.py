@@ -196,3 +196,8 @@ def test_each_series_downloads_as_csv(figures: World) -> None:
     assert_problem(
         figures.client(figures.investigator).get("/api/v1/dashboard/leads-by-indicator.csv"), 403, "forbidden"
     )
+
+
+def test_the_widest_period_is_answered(figures: World) -> None:
+    body = dashboard(figures, **{"from": "0001-01-01", "to": "9999-12-31"}).json
+    assert body["decisions"] == 4
