@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 FINDINGS = 500
 PASSWORD = "inspector-demo"
+PIN = "482915"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 #: Queue changes the way the app does (outbox rows with op_id, seq, base_version, fields).
@@ -113,6 +114,9 @@ def main() -> int:
                 page.get_by_label("User name").fill("investigator")
                 page.get_by_label("Password").fill(PASSWORD)
                 page.get_by_role("button", name="Log in").click()
+                page.get_by_label("New PIN").fill(PIN)  # the first login on a device sets a PIN
+                page.get_by_label("Repeat the PIN").fill(PIN)
+                page.get_by_role("button", name="Set PIN").click()
                 page.wait_for_function(
                     "new Promise(r => { const o = indexedDB.open('inspector'); o.onsuccess = () => {"
                     " const q = o.result.transaction('meta').objectStore('meta').get('last_sync');"
@@ -145,6 +149,8 @@ def main() -> int:
                 # The app syncs on start: hold pushes back until the timer runs.
                 page.route("**/api/v1/sync/push", lambda route: route.abort())
                 page.goto(base + "/sync")
+                page.get_by_label("PIN", exact=True).fill(PIN)  # every start is locked
+                page.get_by_role("button", name="Unlock").click()
                 page.get_by_test_id("unsent-count").filter(has_text=str(FINDINGS)).wait_for()
                 page.get_by_role("button", name="Sync now").wait_for()
                 page.wait_for_function(

@@ -16,12 +16,15 @@ BENCHES = [
     ("sync", [sys.executable, "bench/sync_bench.py"]),
     ("leads", [sys.executable, "bench/leads_bench.py"]),
     ("pwa", [sys.executable, "-m", "bench.pwa_sync"]),
+    ("pwa-crypto", [sys.executable, "-m", "bench.pwa_crypto"]),
 ]
 TARGETS = {
     "push_ratio_to_limit": ">= 0.33",
     "pull_page_ratio_1m_vs_10k": "<= 1.25",
     "snapshot_records_per_s": ">= 5000",
     "deconflict_1m_ms": "<= 50",
+    "pin_unlock_ms": "<= 1500",
+    "decrypt_50_findings_ms": "<= 50",
 }
 
 

@@ -58,6 +58,13 @@ export class LockedError extends Error {
 
 let key: Uint8Array | null = null;
 
+/**
+ * Rows sealed and opened, and the time it took (no content): bench/pwa_crypto.py
+ * reads it from the page as `__inspectorCryptoStats`.
+ */
+export const cryptoStats = { sealed: 0, sealMs: 0, opened: 0, openMs: 0 };
+(globalThis as { __inspectorCryptoStats?: typeof cryptoStats }).__inspectorCryptoStats = cryptoStats;
+
 /** Hold the data key (raw bytes) in memory: the app is unlocked. */
 export function setDataKey(raw: Uint8Array): void {
   if (raw.length !== 32) throw new Error("The data key must be 256 bits.");
@@ -161,13 +168,17 @@ export function seal(table: string, row: Record<string, unknown>): Record<string
   const fields = CLEAR_FIELDS[table];
   if (!fields) return row;
   if (table === "meta" && CLEAR_META.has(String(row.key))) return row;
+  const started = performance.now();
   const clear: Record<string, unknown> = {};
   const secret: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(row)) {
     if (fields.includes(name)) clear[name] = value;
     else secret[name] = value;
   }
-  return { ...clear, enc: encryptBytes(pack(secret), associated(table, clear, fields)) };
+  const sealed = { ...clear, enc: encryptBytes(pack(secret), associated(table, clear, fields)) };
+  cryptoStats.sealed += 1;
+  cryptoStats.sealMs += performance.now() - started;
+  return sealed;
 }
 
 /** A stored row back as the app wrote it (rows without `enc` are clear by design). */
@@ -175,8 +186,11 @@ export function open(table: string, row: unknown): unknown {
   if (!row || typeof row !== "object" || !("enc" in row)) return row;
   const fields = CLEAR_FIELDS[table];
   if (!fields) return row;
+  const started = performance.now();
   const { enc, ...clear } = row as Record<string, unknown> & { enc: Sealed };
   const secret = unpack(decryptBytes(enc, associated(table, clear, fields))) as Record<string, unknown>;
+  cryptoStats.opened += 1;
+  cryptoStats.openMs += performance.now() - started;
   return { ...clear, ...secret };
 }
 
