@@ -3,7 +3,8 @@
 Each device has its own investigator account and device id; it pushes ``--batches``
 batches of ``--changes`` changes (finding creates and updates on its own inspections,
 some leads), pulls to the end of its feed between batches, and thinks ``--think``
-seconds between rounds. Then the database is audited: every receipted change
+seconds between rounds (with ``--duration``, devices stop starting new rounds once that
+many seconds have passed: the short mode CI runs). Then the database is audited: every receipted change
 present, exactly once. Loopback only; bounded by ``--max-seconds``.
 
 Prints latency percentiles, throughput and errors, then one JSON line. Exits 1 when
@@ -47,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument(
+        "--duration", type=float, default=None, help="stop starting rounds after this many seconds"
+    )
     parser.add_argument("--p95-target-ms", type=float, default=500)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     args = parser.parse_args(argv)
@@ -68,11 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + args.max_seconds
     devices = [Device(server.url, name, accounts.inspections[name]) for name in accounts.usernames]
     finished: list[str] = []
+    stop_rounds = time.monotonic() + args.duration if args.duration else float("inf")
 
     def work(device: Device) -> None:
         device.login(deadline)
         device.pull(deadline)  # the first snapshot
         for round_no in range(args.batches):
+            if time.monotonic() > stop_rounds:
+                break
             if not device.push(device.batch(args.changes, round_no), deadline):
                 return
             if not device.pull(deadline):
@@ -87,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         wall = time.monotonic() - run_start
     finally:
         server.stop()
+        for device in devices:
+            device.client.close()
     counts = audit(args.database_url, devices)
     push = [s for d in devices for s in d.push_seconds]
     pull = [s for d in devices for s in d.pull_seconds]
