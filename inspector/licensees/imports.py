@@ -34,6 +34,8 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from flask import Flask
+from psycopg.types.json import Jsonb
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from inspector.audit import service as audit
@@ -51,7 +53,8 @@ from inspector.licensees.models import Licensee, LicenseeImport
 from inspector.licensees.schemas import LicenseeSchema
 from inspector.offices.models import OfficeState, User
 from inspector.problems import Problem
-from inspector.sync.journal import FeedTouch, insert_versions, touch_feed, version_row
+from inspector.sync.journal import FeedTouch, allocate_positions, insert_versions, touch_feed, version_row
+from inspector.sync.models import RecordVersion
 from inspector.sync.scope import licensee_scope
 
 log = logging.getLogger(__name__)
@@ -347,6 +350,7 @@ def _run(
                 target_id=reporter.import_id,
                 details={**counts.as_dict(), "offices_rescoped": sorted(str(o) for o in moved)},
             )
+            writer.flush_feed()  # last, just before commit: it takes the feed counter's lock
             session.commit()
 
 
@@ -364,16 +368,33 @@ class Writer:
         self.left: set[uuid.UUID] = set()
         self.schema = LicenseeSchema()
         self.table: sa.Table = Licensee.__table__  # type: ignore[assignment]
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        #: PostgreSQL: (record id, version, office) of every licensee written, for ``flush_feed``.
+        self.feed: list[tuple[uuid.UUID, int, uuid.UUID | None]] = []
 
     def existing(self, rows: list[ListingRow]) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """The stored licensees of these rows, by identity (one index lookup each)."""
         if not rows:
             return {}
         t = self.table
-        found = self.session.execute(
-            sa.select(t).where(
-                sa.tuple_(t.c.region, t.c.district, t.c.sequence).in_([r.number.identity for r in rows])
+        identities = [r.number.identity for r in rows]
+        if self.postgres:
+            # unnest joins on the identity index; a 2,000-tuple IN list is planned far more slowly.
+            keys = (
+                sa.func.unnest(
+                    sa.cast([i[0] for i in identities], ARRAY(sa.String)),
+                    sa.cast([i[1] for i in identities], ARRAY(sa.String)),
+                    sa.cast([i[2] for i in identities], ARRAY(sa.String)),
+                )
+                .table_valued("r", "d", "s")
+                .render_derived(name="k")
             )
-        ).mappings()
+            query = sa.select(t).join(
+                keys, sa.and_(t.c.region == keys.c.r, t.c.district == keys.c.d, t.c.sequence == keys.c.s)
+            )
+        else:
+            query = sa.select(t).where(sa.tuple_(t.c.region, t.c.district, t.c.sequence).in_(identities))
+        found = self.session.execute(query).mappings()
         return {(m["region"], m["district"], m["sequence"]): dict(m) for m in found}
 
     def values(self, row: ListingRow, stored: dict[str, Any] | None) -> dict[str, Any]:
@@ -431,7 +452,7 @@ class Writer:
     def write(self, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
         t = self.table
         if inserts:
-            self.session.execute(t.insert(), inserts)
+            self.insert(t, inserts)
         if updates:
             changed = (*IMPORTED, "version", "updated_at")
             statement = (
@@ -441,22 +462,24 @@ class Writer:
             )
             self.session.execute(statement, [{f"b_{c}": u[c] for c in ("id", *changed)} for u in updates])
         records = [*inserts, *updates]
-        insert_versions(
-            self.session,
-            [
-                version_row(
-                    "licensee",
-                    r["id"],
-                    r["version"],
-                    dict(self.schema.dump(r)),
-                    deleted=False,
-                    user_id=self.actor_id,
-                    device_id=None,
-                    op_id=None,
-                )
-                for r in records
-            ],
-        )
+        versions = [
+            version_row(
+                "licensee",
+                r["id"],
+                r["version"],
+                dict(self.schema.dump(r)),
+                deleted=False,
+                user_id=self.actor_id,
+                device_id=None,
+                op_id=None,
+            )
+            for r in records
+        ]
+        if self.postgres:
+            self.insert(RecordVersion.__table__, versions)  # type: ignore[arg-type]
+            self.feed.extend((r["id"], r["version"], r["field_office_id"]) for r in records)
+            return
+        insert_versions(self.session, versions)
         touch_feed(
             self.session,
             [
@@ -464,6 +487,56 @@ class Writer:
                 for r in records
             ],
         )
+
+    def insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows: COPY on PostgreSQL (several times faster than row-by-row), else executemany."""
+        if not self.postgres:
+            self.session.execute(table.insert(), rows)
+            return
+        columns = list(rows[0])
+        cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        names = ", ".join(f'"{c}"' for c in columns)
+        with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([Jsonb(v) if isinstance(v, dict) else v for v in (row[c] for c in columns)])
+
+    def flush_feed(self) -> None:
+        """PostgreSQL: the feed entries of every licensee written, at once, just before commit.
+
+        The same rule as the journal's own ``flush_feed``: positions come from the
+        counter row, whose lock is held until commit, so they are visible in order.
+        """
+        if not self.feed:
+            return
+        self.session.execute(
+            sa.text(
+                "CREATE TEMPORARY TABLE licensee_import_feed "
+                "(n bigserial, record_id uuid, version integer, field_office_id uuid) ON COMMIT DROP"
+            )
+        )
+        cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with (
+            cursor,
+            cursor.copy("COPY licensee_import_feed (record_id, version, field_office_id) FROM STDIN") as copy,
+        ):
+            for entry in self.feed:
+                copy.write_row(entry)
+        first = allocate_positions(self.session, len(self.feed))
+        self.session.execute(
+            sa.text(
+                """
+                INSERT INTO change_feed (entity, record_id, position, version, deleted, audience,
+                    field_office_id, investigator_id)
+                SELECT 'licensee', record_id, :first + n - 1, version, false, 'office', field_office_id, NULL
+                FROM licensee_import_feed
+                ON CONFLICT (entity, record_id) DO UPDATE SET position = excluded.position,
+                    version = excluded.version, deleted = excluded.deleted, audience = excluded.audience,
+                    field_office_id = excluded.field_office_id, investigator_id = excluded.investigator_id
+                """
+            ),
+            {"first": first},
+        )
+        self.feed.clear()
 
     def finish(self) -> set[uuid.UUID]:
         """Users of offices that lost licensees resync at their next pull; returns those offices."""
