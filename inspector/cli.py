@@ -27,6 +27,12 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Demo accounts (password: {password}):")
         for username, display_name, role, office in ACCOUNTS:
             click.echo(f"  {username:<14} {role:<13} {office or 'all offices'}  ({display_name})")
+        required = sorted(current_app.config["MFA_REQUIRED_ROLES"])
+        if required:
+            click.echo(
+                f"Second factor: {', '.join(required)} accounts enrol an authenticator app (TOTP) at first"
+                " login, then log in with its code (INSPECTOR_MFA_REQUIRED_ROLES=none turns this off)."
+            )
 
     @app.cli.command("purge-leads")
     def purge_leads_command() -> None:
