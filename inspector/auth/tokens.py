@@ -80,6 +80,8 @@ def family_problem(family: TokenFamily | None, payload: dict[str, Any]) -> Probl
     if family.revoked_at is not None:
         if family.revoked_reason == "device-revoked":
             return Problem("device-revoked", "An admin revoked this device; clear its local data.", wipe=True)
+        if family.revoked_reason == "account-disabled":
+            return Problem("account-disabled", "An admin disabled this account; clear local data.", wipe=True)
         return Problem("token-revoked", "This session was ended; log in again.")
     now = utcnow()
     if now >= family.expires_at:
@@ -135,7 +137,9 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.user_lookup_error_loader
     def _user_gone(_header: dict[str, Any], _payload: dict[str, Any]) -> Any:
-        return problem_response(Problem("account-disabled", "This account is disabled."))
+        return problem_response(
+            Problem("account-disabled", "This account is disabled; clear its local data.", wipe=True)
+        )
 
     @jwt.token_verification_loader
     def _within_scope(_header: dict[str, Any], payload: dict[str, Any]) -> bool:

@@ -149,7 +149,9 @@ def update_user(
     if {"role", "field_office_id"} & changes.keys():
         user.scope_epoch += 1  # what the user may see changed: their next pull resyncs
     if {"role", "field_office_id", "active", "password"} & changes.keys():
-        revoke_families_of(session, user_id=user.id, reason="account-changed")
+        # A disabled user's devices are told to wipe their local data at their next request.
+        reason = "account-changed" if user.active else "account-disabled"
+        revoke_families_of(session, user_id=user.id, reason=reason)
     if changes:
         audit.record(
             session,

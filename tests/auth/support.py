@@ -36,6 +36,7 @@ TITLES = {
     "rate-limited": "Too many requests",
     "conflict": "Conflict",
     "device-revoked": "Device revoked",
+    "account-disabled": "Account disabled",
 }
 
 ARGON2_MARK = "$argon2"

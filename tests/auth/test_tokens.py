@@ -228,7 +228,6 @@ def patch_user(world: World, user_id: Any, body: dict[str, Any]) -> Any:
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(lambda w: {"active": False}, id="disabled"),
         pytest.param(lambda w: {"role": "reviewer"}, id="role"),
         pytest.param(lambda w: {"field_office_id": str(w.phoenix)}, id="office"),
         pytest.param(lambda w: {"password": "a brand new password 42"}, id="password-reset"),
@@ -241,6 +240,21 @@ def test_account_change_revokes_at_once(world: World, change: Any) -> None:
     assert_problem(me(world, pair["access"]), "token-revoked", 401)
     assert_problem(refresh(world, pair["refresh"]), "token-revoked", 401)
     assert family_row(world.app, pair["access"])["revoked_reason"] == "account-changed"
+
+
+def test_disabled_user_is_told_to_wipe_local_data(world: World) -> None:
+    """Like a revoked device: the tablet deletes its data and keys at its next request."""
+    pair = world.tokens(world.investigator)
+    patch_user(world, world.investigator.id, {"active": False})
+    for response in (me(world, pair["access"]), refresh(world, pair["refresh"])):
+        assert_problem(response, "account-disabled", 401)
+        assert response.json["wipe"] is True
+    assert family_row(world.app, pair["access"])["revoked_reason"] == "account-disabled"
+    # Enabled again: sessions of other changes are not told to wipe.
+    patch_user(world, world.investigator.id, {"active": True})
+    again = world.tokens(world.investigator)
+    patch_user(world, world.investigator.id, {"role": "reviewer"})
+    assert "wipe" not in me(world, again["access"]).json
 
 
 def test_display_name_change_keeps_sessions(world: World) -> None:
