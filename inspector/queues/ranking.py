@@ -79,7 +79,7 @@ FACTORS = (
 DAYS_PER_YEAR = 365.25
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RankInputs:
     """What the formula reads about one licensee."""
 
@@ -117,41 +117,63 @@ def years_between(earlier: date, later: date) -> float:
     return round(max((later - earlier).days, 0) / DAYS_PER_YEAR, 1)
 
 
-def factors(inputs: RankInputs, today: date) -> tuple[Factor, ...]:
-    never = inputs.last_inspection is None
+Value = str | int | float | bool | None
+
+
+def inputs_shown(inputs: RankInputs, today: date) -> tuple[Value, ...]:
+    """Each factor's input as the admin sees it, in ``FACTORS`` order."""
     years = None if inputs.last_inspection is None else years_between(inputs.last_inspection, today)
-    violations = max(inputs.prior_violations, 0)
-    leads = max(inputs.open_leads, 0)
-    border = inputs.state in BORDER_STATES
     return (
-        Factor("never_inspected", never, NEVER_INSPECTED_POINTS if never else 0.0),
-        Factor(
-            "years_since_last",
-            years,
-            0.0 if years is None else round(min(years * POINTS_PER_YEAR, MAX_YEARS_POINTS), 1),
-        ),
-        Factor(
-            "prior_violations",
-            violations,
-            min(violations * POINTS_PER_VIOLATION, MAX_VIOLATION_POINTS),
-        ),
-        Factor("last_outcome", inputs.last_outcome, OUTCOME_POINTS.get(inputs.last_outcome or "", 0.0)),
-        Factor("open_leads", leads, min(leads * POINTS_PER_OPEN_LEAD, MAX_LEAD_POINTS)),
-        Factor("license_type", inputs.license_type, LICENSE_TYPE_POINTS.get(inputs.license_type, 0.0)),
-        Factor("border_state", border, BORDER_STATE_POINTS if border else 0.0),
+        inputs.last_inspection is None,
+        years,
+        max(inputs.prior_violations, 0),
+        inputs.last_outcome,
+        max(inputs.open_leads, 0),
+        inputs.license_type,
+        inputs.state in BORDER_STATES,
     )
+
+
+def points_of(shown: tuple[Value, ...]) -> tuple[float, ...]:
+    """What each shown input adds, in ``FACTORS`` order."""
+    never, years, violations, outcome, leads, license_type, border = shown
+    return (
+        NEVER_INSPECTED_POINTS if never else 0.0,
+        0.0 if years is None else round(min(float(years) * POINTS_PER_YEAR, MAX_YEARS_POINTS), 1),
+        min(int(violations or 0) * POINTS_PER_VIOLATION, MAX_VIOLATION_POINTS),
+        OUTCOME_POINTS.get(str(outcome or ""), 0.0),
+        min(int(leads or 0) * POINTS_PER_OPEN_LEAD, MAX_LEAD_POINTS),
+        LICENSE_TYPE_POINTS.get(str(license_type), 0.0),
+        BORDER_STATE_POINTS if border else 0.0,
+    )
+
+
+def score(inputs: RankInputs, today: date) -> float:
+    """The sum of the contributions (what the list is sorted by; no per-factor objects)."""
+    return round(sum(points_of(inputs_shown(inputs, today))), 1)
+
+
+def factors(inputs: RankInputs, today: date) -> tuple[Factor, ...]:
+    shown = inputs_shown(inputs, today)
+    return tuple(Factor(k, v, p) for k, v, p in zip(FACTORS, shown, points_of(shown), strict=True))
+
+
+def eligibility(inputs: RankInputs, today: date) -> tuple[bool, date | None]:
+    """Whether a compliance inspection is allowed today, else the first day it is."""
+    allowed = compliance_allowed_from(inputs.last_compliance)
+    waiting = allowed is not None and today < allowed
+    return (not waiting, allowed if waiting else None)
 
 
 def rank(inputs: RankInputs, today: date) -> Rank:
     """The score with every contribution, and whether a compliance inspection is allowed today."""
     parts = factors(inputs, today)
-    allowed = compliance_allowed_from(inputs.last_compliance)
-    waiting = allowed is not None and today < allowed
+    eligible, eligible_from = eligibility(inputs, today)
     return Rank(
         score=round(sum(f.points for f in parts), 1),
         factors=parts,
-        eligible=not waiting,
-        eligible_from=allowed if waiting else None,
+        eligible=eligible,
+        eligible_from=eligible_from,
     )
 
 

@@ -14,6 +14,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
 
+from inspector.db import utcnow
 from inspector.extensions import db
 from inspector.pagination import PAGE_ARGS, page_of, page_of_list
 from inspector.queues import service
@@ -53,8 +54,9 @@ class RankedLicensees(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, filters: dict[str, Any], pagination_parameters: Any) -> Any:
         """An office's licensees, best first, with each factor's points and eligibility."""
-        _office, ranked = service.ranked_licensees(db.session(), current_user, filters)
-        return page_of_list(ranked, pagination_parameters)
+        today = utcnow().date()
+        _office, ranked = service.ranked_licensees(db.session(), current_user, filters, today)
+        return service.with_factors(page_of_list(ranked, pagination_parameters), today)
 
 
 @blp.route("/queues/<uuid:investigator_id>")

@@ -193,21 +193,22 @@ def inputs_of(licensee: Any, standing: Standing) -> tuple[ranking.RankInputs, da
 
     Returns the inputs and the last inspection date (any type) for display.
     """
-    last = _later(licensee.last_inspection_date, standing.last_done)
+    recorded = licensee.last_inspection_date
+    last = _later(recorded, standing.last_done)
     outcome = licensee.last_inspection_outcome
     if standing.last_outcome is not None and (
-        licensee.last_inspection_date is None or standing.last_outcome_on >= licensee.last_inspection_date  # type: ignore[operator]
+        recorded is None or standing.last_outcome_on >= recorded  # type: ignore[operator]
     ):
         outcome = standing.last_outcome
     return (
         ranking.RankInputs(
-            license_type=licensee.license_type,
-            state=licensee.premises_state,
-            last_inspection=last,
-            last_compliance=_later(licensee.last_inspection_date, standing.last_compliance),
-            last_outcome=outcome,
-            prior_violations=standing.violations,
-            open_leads=standing.open_leads,
+            licensee.license_type,
+            licensee.premises_state,
+            last,
+            _later(recorded, standing.last_compliance),
+            outcome,
+            standing.violations,
+            standing.open_leads,
         ),
         last,
     )
@@ -227,46 +228,53 @@ RANKED_COLUMNS = (
 
 
 def ranked_licensees(
-    session: Session, actor: User, filters: dict[str, Any], today: date | None = None
+    session: Session, actor: User, filters: dict[str, Any], today: date
 ) -> tuple[FieldOffice, list[dict[str, Any]]]:
-    """Every licensee of one office with its score, factors and eligibility, best first.
+    """Every licensee of one office with its score and eligibility, best first.
 
     The formula runs in Python (``ranking``, pure and tested); the database
-    gives one narrow row per licensee and a few grouped counts.
+    gives one narrow row per licensee and a few grouped counts. Factors are
+    spelled out only for the page shown (``with_factors``).
     """
     office = office_of(session, actor, filters.get("field_office_id"))
-    today = today or utcnow().date()
     query = sa.select(*RANKED_COLUMNS).where(Licensee.field_office_id == office.id)
     if state := filters.get("state"):
         query = query.where(Licensee.premises_state == state)
     if license_type := filters.get("license_type"):
         query = query.where(Licensee.license_type == license_type)
     standing = standings(session, None, office.id)
+    nothing_known = Standing()
+    wanted_eligible, wanted_queued = filters.get("eligible"), filters.get("queued")
     out: list[dict[str, Any]] = []
     for row in session.execute(query):
-        known = standing.get(row.id, Standing())
-        inputs, last = inputs_of(row, known)
-        rank = ranking.rank(inputs, today)
-        if filters.get("eligible") is not None and rank.eligible != filters["eligible"]:
+        known = standing.get(row.id, nothing_known)
+        if wanted_queued is not None and (known.queued is not None) != wanted_queued:
             continue
-        if filters.get("queued") is not None and (known.queued is not None) != filters["queued"]:
+        inputs, last = inputs_of(row, known)
+        eligible, eligible_from = ranking.eligibility(inputs, today)
+        if wanted_eligible is not None and eligible != wanted_eligible:
             continue
         out.append(
             {
-                "licensee": row._asdict(),
-                "score": rank.score,
-                "factors": rank.factors,
-                "eligible": rank.eligible,
-                "eligible_from": rank.eligible_from,
+                "licensee": row,
+                "score": ranking.score(inputs, today),
+                "eligible": eligible,
+                "eligible_from": eligible_from,
                 "last_inspection_date": last,
                 "last_outcome": inputs.last_outcome,
                 "queued": known.queued,
+                "inputs": inputs,
             }
         )
-    out.sort(key=lambda r: ranking.order_key(r["score"], r["licensee"]["license_number"]))
+    out.sort(key=lambda r: ranking.order_key(r["score"], r["licensee"].license_number))
     for position, entry in enumerate(out, start=1):
         entry["position"] = position
     return office, out
+
+
+def with_factors(entries: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """Each factor's input and points, for the entries of one page."""
+    return [{**e, "factors": ranking.factors(e["inputs"], today)} for e in entries]
 
 
 # ---- queues ---------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inspector.inspections.rules import compliance_allowed_from, early_compliance
 from inspector.queues import ranking
@@ -204,3 +206,30 @@ def test_the_docstring_table_states_the_constants() -> None:
         assert f"{outcome} {value:g}" in doc
     for key in ranking.FACTORS:
         assert key in doc
+
+
+@given(
+    license_type=st.sampled_from([*ranking.LICENSE_TYPE_POINTS, "99"]),
+    state=st.sampled_from(["TX", "AZ", "OK", "NY"]),
+    last=st.none() | st.dates(date(1990, 1, 1), date(2030, 1, 1)),
+    compliance=st.none() | st.dates(date(1990, 1, 1), date(2030, 1, 1)),
+    outcome=st.none() | st.sampled_from([*ranking.OUTCOME_POINTS, "other"]),
+    violations=st.integers(-2, 40),
+    leads=st.integers(-2, 40),
+)
+def test_the_fast_score_is_the_sum_of_the_factors_shown(
+    license_type: str,
+    state: str,
+    last: date | None,
+    compliance: date | None,
+    outcome: str | None,
+    violations: int,
+    leads: int,
+) -> None:
+    """The list is sorted by ``score``; the admin reads ``factors``: they must agree."""
+    inputs = RankInputs(license_type, state, last, compliance, outcome, violations, leads)
+    result = rank(inputs, TODAY)
+    assert ranking.score(inputs, TODAY) == result.score
+    assert 0 <= result.score <= 35 + 30 + 15 + 20 + 30 + 12 + 10
+    assert all(f.points >= 0 for f in result.factors)
+    assert (result.eligible, result.eligible_from) == ranking.eligibility(inputs, TODAY)
