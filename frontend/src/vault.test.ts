@@ -211,6 +211,8 @@ describe("the PIN", () => {
     expect(await ensureDataKey()).toBe(true);
     expect(await lockState()).toBe("pending");
     expect(await ensureDataKey()).toBe(false);
+    lock(); // idle on the PIN screen: a key no PIN guards yet is not thrown away
+    expect(hasDataKey()).toBe(true);
     await setPin(PIN, FAST);
     lock();
     await expect(ensureDataKey()).rejects.toThrow(/locked/);

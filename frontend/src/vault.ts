@@ -36,6 +36,9 @@ export interface VaultRow {
  */
 export type LockState = "none" | "pending" | "locked" | "unlocked";
 
+/** The key in memory is guarded by a stored PIN (not a fresh key waiting for one). */
+let guarded = false;
+
 export type UnlockResult = { ok: true } | { ok: false; remaining: number; wiped: boolean };
 
 /** Tell the shell the lock state changed (it re-reads it). */
@@ -78,6 +81,7 @@ export async function ensureDataKey(): Promise<boolean> {
 /** A fresh key no PIN guards yet is dropped (the login it was made for failed). */
 export function dropPendingKey(): void {
   forgetDataKey();
+  guarded = false;
 }
 
 /**
@@ -130,6 +134,7 @@ export async function setPin(pin: string, iterations = PIN_ITERATIONS): Promise<
   });
   const row: VaultRow = { key: "device", salt, iterations, iv, wrapped: new Uint8Array(wrapped), failed: 0, created_at: nowIso() };
   await db.vault.put(row);
+  guarded = true;
   await sealLegacyRows();
   changed();
 }
@@ -170,6 +175,7 @@ export async function unlock(pin: string): Promise<UnlockResult> {
   }
   setDataKey(result.raw);
   result.raw.fill(0);
+  guarded = true;
   noteActivity();
   changed();
   return { ok: true };
@@ -181,9 +187,9 @@ export async function attemptsLeft(): Promise<number> {
   return row ? MAX_ATTEMPTS - row.failed : MAX_ATTEMPTS;
 }
 
-/** Lock now: the key leaves memory, the wrapped key stays. */
+/** Lock now: the key leaves memory, the wrapped key stays (a key no PIN guards yet is kept). */
 export function lock(): void {
-  if (!hasDataKey()) return;
+  if (!hasDataKey() || !guarded) return;
   forgetDataKey();
   changed();
 }
@@ -195,6 +201,7 @@ export function lock(): void {
  */
 export async function destroy(keep: string[] = []): Promise<void> {
   forgetDataKey();
+  guarded = false;
   const kept = (await db.meta.bulkGet(keep)).filter((r) => r && !("enc" in r));
   await db.transaction("rw", [db.records, db.outbox, db.blobs, db.receipts, db.meta, db.vault], async () => {
     await Promise.all([db.records.clear(), db.outbox.clear(), db.blobs.clear(), db.receipts.clear(), db.meta.clear(), db.vault.clear()]);

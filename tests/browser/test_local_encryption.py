@@ -12,9 +12,11 @@ from playwright.sync_api import expect
 from tests.browser.support import (
     DEMO_PASSWORD,
     DEMO_PIN,
+    check_screen,
     install_db_helpers,
     login,
     png_bytes,
+    set_pin,
     unlock,
     unsent_badge,
     wait_synced,
@@ -113,7 +115,17 @@ def test_indexeddb_holds_no_note_serial_name_or_photo_in_clear(
     context: Any, page: Any, live_server: Any
 ) -> None:
     install_db_helpers(context)
-    login(page, live_server.url)
+    page.goto(live_server.url + "/")
+    page.get_by_label("User name").fill("investigator")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Set a PIN for this tablet")).to_be_visible()
+    page.get_by_label("New PIN").fill("12345")
+    page.get_by_label("Repeat the PIN").fill("12345")
+    page.get_by_role("button", name="Set PIN").click()
+    expect(page.get_by_role("alert")).to_contain_text("6 to 12 digits")
+    check_screen(page, "set a PIN")
+    set_pin(page)
     wait_synced(page)
     context.set_offline(True)
     capture_finding_and_lead(page)
@@ -156,9 +168,10 @@ def test_pin_unlocks_offline_and_ten_wrong_pins_erase_the_tablet(
     expect(locked).to_be_visible()
     expect(page.get_by_role("article")).to_have_count(0)  # nothing of the work shows
     pin = page.get_by_label("PIN", exact=True)
+    wrong = page.get_by_role("alert").filter(has_text=re.compile("^Wrong PIN"))
     pin.fill("000000")
     page.get_by_role("button", name="Unlock").click()
-    expect(page.get_by_role("alert").filter(has_text=re.compile("^Wrong PIN"))).to_contain_text("9 tries left")
+    expect(wrong).to_contain_text("9 tries left")
     unlock(page)  # offline: the PIN alone opens the local data
     expect(item.get_by_role("button", name="N/A")).to_have_attribute("aria-pressed", "true")
     expect(unsent_badge(page)).to_contain_text("2")
@@ -169,12 +182,13 @@ def test_pin_unlocks_offline_and_ten_wrong_pins_erase_the_tablet(
         pin.fill(f"00000{n}")
         page.get_by_role("button", name="Unlock").click()
         left = 10 - n
-        expect(page.get_by_role("alert").filter(has_text=re.compile("^Wrong PIN"))).to_contain_text(f"{left} tr")
+        expect(wrong).to_contain_text(f"{left} tr")
         if left > 3:
             expect(warning).to_have_count(0)
         else:  # the last tries are announced, with what would be lost
             expect(warning).to_contain_text(f"After {left} more wrong")
             expect(warning).to_contain_text("2 unsent change(s), which are then lost")
+    check_screen(page, "lock screen with the last-tries warning")
     assert row_count(page, "outbox") == 2  # still there before the tenth
 
     pin.fill("999999")
