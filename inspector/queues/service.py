@@ -61,9 +61,13 @@ def office_of(session: Session, actor: User, office_id: uuid.UUID | None) -> Fie
     return office
 
 
-def investigator_of(session: Session, actor: User, investigator_id: uuid.UUID) -> User:
-    """An investigator whose queue the caller may see: their own, their office's, or any (admin)."""
-    user = session.get(User, investigator_id)
+def investigator_of(session: Session, actor: User, investigator_id: uuid.UUID, *, lock: bool = False) -> User:
+    """An investigator whose queue the caller may see: their own, their office's, or any (admin).
+
+    ``lock``: writers of one queue take the investigator's row first, so they
+    run one after the other and each renumbers the queue the last one left.
+    """
+    user = session.get(User, investigator_id, with_for_update=lock or None)
     visible = user is not None and user.role == "investigator"
     if visible and actor.role == "investigator":
         visible = user is not None and user.id == actor.id
@@ -315,7 +319,7 @@ def with_licensees(session: Session, inspections: list[Inspection]) -> list[dict
 
 def _investigator_for_write(session: Session, actor: User, investigator_id: uuid.UUID) -> User:
     require_role(actor, "admin")
-    investigator = investigator_of(session, actor, investigator_id)
+    investigator = investigator_of(session, actor, investigator_id, lock=True)
     if not investigator.active:
         raise Problem(
             "validation-error",
