@@ -85,6 +85,15 @@ def test_admin_assigns_five_from_the_ranked_list_and_the_tablet_gets_them(
     for name in names:
         expect(ipad.get_by_role("list", name="Open inspections")).to_contain_text(name)
 
+    # unassigned before the investigator starts: the tablet drops it at its next sync
+    gone = names[0]
+    queue.get_by_role("button", name=f"Unassign {gone}").click()
+    expect(queue.locator("ol > li")).to_have_count(10)
+    sync_now(ipad, base)
+    ipad.get_by_role("navigation", name="Main").get_by_role("link", name="My queue").click()
+    expect(open_cards(ipad)).to_have_count(10)
+    expect(ipad.get_by_role("list", name="Open inspections")).not_to_contain_text(gone)
+
 
 def test_admin_sees_why_a_batch_is_refused_per_licensee(new_context: Any, live_server: Any) -> None:
     base = live_server.url
