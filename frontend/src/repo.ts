@@ -2,6 +2,7 @@
 import { API, request } from "./api";
 import { type Fields, type Rec, db, getMeta, nowIso, setMeta } from "./db";
 import { enqueue, newId } from "./outbox";
+import { isUnlocked } from "./vault";
 
 export interface ChecklistItem {
   key: string;
@@ -248,6 +249,15 @@ export async function storeBlob(file: Blob): Promise<string> {
 }
 
 const urls = new Map<string, string>();
+
+// Locked: the decrypted photos' blob: URLs go too.
+if (typeof window !== "undefined") {
+  window.addEventListener("inspector:lock", () => {
+    if (isUnlocked()) return;
+    for (const url of urls.values()) URL.revokeObjectURL(url);
+    urls.clear();
+  });
+}
 
 /** A blob: URL for a stored photo (null when the bytes are not on this device). */
 export async function blobUrl(sha256: string): Promise<string | null> {

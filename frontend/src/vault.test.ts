@@ -233,6 +233,17 @@ describe("the PIN", () => {
     expect(JSON.stringify(await rawRows("meta"))).not.toContain("Ivy");
     expect(await getMeta("profile")).toMatchObject({ display_name: "Ivy Investigator" });
   });
+
+  it("seals an older app's unsent changes at the first PIN after a login", async () => {
+    forgetDataKey();
+    const change = { op_id: "op-1", seq: 1, entity: "finding", id: FINDING, action: "update", base_version: 2, fields: { note: SECRETS[0] }, client_time: "", sent: 0 };
+    await putRaw("outbox", change);
+    expect(await startState()).toBe("none"); // logged out: the login comes first
+    await ensureDataKey();
+    await setPin(PIN, FAST);
+    expect(JSON.stringify(await rawRows("outbox"))).not.toContain(SECRETS[0]);
+    expect((await db.outbox.get("op-1"))?.fields.note).toBe(SECRETS[0]);
+  });
 });
 
 describe("the idle lock", () => {

@@ -38,6 +38,8 @@ export type LockState = "none" | "pending" | "locked" | "unlocked";
 
 /** The key in memory is guarded by a stored PIN (not a fresh key waiting for one). */
 let guarded = false;
+/** Rows of an app older than the encryption are here, in clear: seal them once the PIN is set. */
+let legacy = false;
 
 export type UnlockResult = { ok: true } | { ok: false; remaining: number; wiped: boolean };
 
@@ -92,13 +94,17 @@ export function dropPendingKey(): void {
 export async function startState(): Promise<LockState> {
   const state = await lockState();
   if (state !== "none") return state;
+  let profile: unknown;
   try {
-    if (!(await db.meta.get("profile"))?.value) return state;
+    profile = (await db.meta.get("profile"))?.value;
+    const first = await Promise.all([db.records.limit(1).toArray(), db.outbox.limit(1).toArray()]);
+    legacy = Boolean(profile) || first.some((rows) => rows.length > 0);
   } catch (err) {
     if (!(err instanceof LockedError || (err as Error)?.name === "LockedError")) throw err;
     await destroy(["device_id", "marker"]);
     return "none";
   }
+  if (!profile) return state; // the login comes first; setting the PIN seals what is here
   await ensureDataKey();
   return "pending";
 }
@@ -135,7 +141,8 @@ export async function setPin(pin: string, iterations = PIN_ITERATIONS): Promise<
   const row: VaultRow = { key: "device", salt, iterations, iv, wrapped: new Uint8Array(wrapped), failed: 0, created_at: nowIso() };
   await db.vault.put(row);
   guarded = true;
-  await sealLegacyRows();
+  if (legacy) await sealLegacyRows();
+  legacy = false;
   changed();
 }
 
