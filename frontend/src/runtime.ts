@@ -2,8 +2,8 @@
 import { API, getJson, onAuthFailure } from "./api";
 import { db, getMeta, safeLocalStorage, setMeta } from "./db";
 import { checkSession, wipe } from "./session";
-import { type SyncOutcome, syncNow } from "./sync";
-import { isUnlocked, lockState, startIdleLock } from "./vault";
+import { type SyncOutcome, isSyncing, syncNow } from "./sync";
+import { deferIdleLockWhile, isUnlocked, lockState, startIdleLock } from "./vault";
 
 export const SYNC_EVERY_MS = 3 * 60 * 1000;
 
@@ -77,6 +77,7 @@ export async function start(): Promise<void> {
   if (timer) clearInterval(timer);
   timer = setInterval(() => void maybeSync("timer"), SYNC_EVERY_MS);
   // The app starts locked: the session check and first sync wait for the PIN.
+  deferIdleLockWhile(isSyncing);
   startIdleLock();
   window.addEventListener("inspector:lock", () => {
     if (isUnlocked()) void onOnline();

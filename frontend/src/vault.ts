@@ -234,6 +234,12 @@ export async function sealLegacyRows(): Promise<number> {
 
 let lastActivity = Date.now();
 let idleTimer: ReturnType<typeof setInterval> | null = null;
+let busy: () => boolean = () => false;
+
+/** The idle lock waits while this says work is running (a sync uploading photos). */
+export function deferIdleLockWhile(check: () => boolean): void {
+  busy = check;
+}
 
 export function noteActivity(): void {
   lastActivity = Date.now();
@@ -262,7 +268,7 @@ export function startIdleLock(): void {
   const limit = idleLockMs();
   idleTimer = setInterval(
     () => {
-      if (hasDataKey() && Date.now() - lastActivity >= limit) lock();
+      if (hasDataKey() && Date.now() - lastActivity >= limit && !busy()) lock();
     },
     Math.min(30_000, Math.max(250, limit / 4)),
   );
