@@ -10,6 +10,10 @@ export interface Profile {
   role: string;
   field_office: { id: string; name: string; states: string[] } | null;
   device_id: string | null;
+  /** a second factor (TOTP) is enrolled */
+  totp_enabled?: boolean;
+  /** the role needs a second factor and none is enrolled: the session reaches only /account */
+  mfa_enrolment_required?: boolean;
 }
 
 export async function cachedProfile(): Promise<Profile | null> {
@@ -35,7 +39,7 @@ export async function login(...args: Parameters<typeof loginOnline>): Promise<Pr
 }
 
 /** A different user than the cached one may log in only when nothing is unsent. */
-async function loginOnline(username: string, password: string): Promise<Profile> {
+async function loginOnline(username: string, password: string, otp?: string): Promise<Profile> {
   const device_id = await deviceId();
   // Whose changes are queued: the logged-in profile, or the one who logged out leaving them.
   const previous = (await cachedProfile()) ?? (await getMeta<Profile>("outbox_owner")) ?? null;
@@ -47,7 +51,7 @@ async function loginOnline(username: string, password: string): Promise<Profile>
   }
   let session: { user: Profile };
   try {
-    session = await postJson<{ user: Profile }>(`${API}/auth/login`, { username: username.trim(), password, device_id }, { noRefresh: true });
+    session = await postJson<{ user: Profile }>(`${API}/auth/login`, { username: username.trim(), password, device_id, ...(otp ? { totp: otp } : {}) }, { noRefresh: true });
   } catch (err) {
     if (!(err instanceof ProblemError && slugOf(err.problem) === "device-revoked")) throw err;
     // This installation was revoked: its data goes, and it logs in as a new device.
@@ -56,7 +60,7 @@ async function loginOnline(username: string, password: string): Promise<Profile>
     await setMeta("wiped", true);
     session = await postJson<{ user: Profile }>(
       `${API}/auth/login`,
-      { username: username.trim(), password, device_id: await deviceId() },
+      { username: username.trim(), password, device_id: await deviceId(), ...(otp ? { totp: otp } : {}) },
       { noRefresh: true },
     );
   }

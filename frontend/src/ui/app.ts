@@ -6,6 +6,7 @@ import { type SyncProgress, onProgress } from "../sync";
 import { type LockState, lock, lockState, startState } from "../vault";
 import { Live, go } from "./live";
 import { shared } from "./styles";
+import type { LoginForm } from "./login";
 import "./login";
 import "./lock";
 import "./queue";
@@ -250,18 +251,24 @@ export class InspectorApp extends LitElement {
     `,
   ];
 
-  private async relogin(event: CustomEvent<{ username: string; password: string }>): Promise<void> {
-    const form = event.target as HTMLElement & { error: string; busy: boolean };
+  private async relogin(event: CustomEvent<{ username: string; password: string; otp?: string }>): Promise<void> {
+    const form = event.target as LoginForm;
     form.busy = true;
     try {
-      await login(event.detail.username, event.detail.password);
+      await login(event.detail.username, event.detail.password, event.detail.otp);
       this.reloginOpen = false;
       void maybeSync("login");
     } catch (err) {
-      form.error = (err as Error).message || "Login failed";
+      form.refused(err);
     } finally {
       form.busy = false;
     }
+  }
+
+  /** A role that needs a second factor reaches nothing but the enrolment until it has one. */
+  updated(): void {
+    const profile = this.shell.value?.profile;
+    if (profile?.mfa_enrolment_required && this.route.name !== "security") go("/account");
   }
 
   private async installUpdate(): Promise<void> {
