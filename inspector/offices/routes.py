@@ -15,6 +15,8 @@ from inspector.offices import service
 from inspector.offices.schemas import (
     FieldOfficeCreateSchema,
     FieldOfficeSchema,
+    FieldOfficeUpdateSchema,
+    PasswordResetSchema,
     UserCreateSchema,
     UserQueryArgsSchema,
     UserSchema,
@@ -43,6 +45,29 @@ class FieldOffices(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create a field office covering some states."""
         office = service.create_office(db.session(), current_user, data, request.remote_addr)
+        db.session.commit()
+        return office
+
+
+@blp.route("/field-offices/<uuid:office_id>")
+class FieldOfficeById(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, FieldOfficeSchema)
+    @blp.alt_response(403, description="Admins only")
+    @blp.alt_response(404, description="No such office")
+    def get(self, office_id: uuid.UUID) -> Any:
+        """One field office."""
+        return service.get_office(db.session(), current_user, office_id)
+
+    @blp.arguments(FieldOfficeUpdateSchema)
+    @blp.response(200, FieldOfficeSchema)
+    @blp.alt_response(403, description="Admins only")
+    @blp.alt_response(404, description="No such office")
+    @blp.alt_response(409, description="Name taken, or open inspections in a state that would move")
+    def patch(self, data: dict[str, Any], office_id: uuid.UUID) -> Any:
+        """Rename, or set the covered states; licensees of a moved state move with it."""
+        office = service.update_office(db.session(), current_user, office_id, data, request.remote_addr)
         db.session.commit()
         return office
 
@@ -102,5 +127,65 @@ class UserUnlock(MethodView):
     def post(self, user_id: uuid.UUID) -> Any:
         """Unlock an account locked by failed logins."""
         user = service.unlock_user(db.session(), current_user, user_id, request.remote_addr)
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/<uuid:user_id>/disable")
+class UserDisable(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, UserSchema)
+    @blp.alt_response(403, description="Admins only")
+    @blp.alt_response(404, description="No such user")
+    @blp.alt_response(409, description="Admins cannot disable themselves")
+    def post(self, user_id: uuid.UUID) -> Any:
+        """Disable an account: every session ends at once."""
+        user = service.disable_user(db.session(), current_user, user_id, request.remote_addr)
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/<uuid:user_id>/enable")
+class UserEnable(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, UserSchema)
+    @blp.alt_response(403, description="Admins only")
+    @blp.alt_response(404, description="No such user")
+    def post(self, user_id: uuid.UUID) -> Any:
+        """Enable a disabled account again (the user logs in anew)."""
+        user = service.enable_user(db.session(), current_user, user_id, request.remote_addr)
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/<uuid:user_id>/reset-password")
+class UserResetPassword(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.arguments(PasswordResetSchema)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(403, description="Admins only")
+    @blp.alt_response(404, description="No such user")
+    def post(self, data: dict[str, Any], user_id: uuid.UUID) -> Any:
+        """Set a new password (at least 12 characters); the user's sessions end at once."""
+        user = service.reset_password(
+            db.session(), current_user, user_id, data["password"], request.remote_addr
+        )
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/<uuid:user_id>/reset-second-factor")
+class UserResetSecondFactor(MethodView):
+    decorators = [jwt_required()]
+
+    @blp.response(200, UserSchema)
+    @blp.alt_response(403, description="Admins only")
+    @blp.alt_response(404, description="No such user")
+    def post(self, user_id: uuid.UUID) -> Any:
+        """Remove the user's second factor (a lost phone); sessions end, the next login enrols anew."""
+        user = service.reset_second_factor(db.session(), current_user, user_id, request.remote_addr)
         db.session.commit()
         return user

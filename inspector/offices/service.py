@@ -179,3 +179,169 @@ def unlock_user(session: Session, actor: User, user_id: uuid.UUID, address: str 
         address=address,
     )
     return user
+
+
+# ---- field offices: one office, rename, covered states ----------------------------------------
+
+#: inspections still being worked; a state with such work does not change office under it.
+OPEN_STATUSES = ("assigned", "in_progress", "submitted", "returned")
+
+
+def get_office(session: Session, actor: User, office_id: uuid.UUID) -> FieldOffice:
+    require_role(actor, "admin")
+    office = session.get(FieldOffice, office_id)
+    if office is None:
+        raise Problem("not-found", "No such field office.")
+    return office
+
+
+def update_office(
+    session: Session, actor: User, office_id: uuid.UUID, data: dict[str, Any], address: str | None
+) -> FieldOffice:
+    """Rename an office or set the states it covers.
+
+    A state named here that another office covers moves to this one. The licensees
+    of every state that changes office (unless an admin chose their office by hand)
+    move with it: each gets a new version in its new office's scope, and the users
+    of the office that lost them resync at their next pull. Refused (409) while an
+    inspection of such a licensee is still open (assigned, in progress, submitted or
+    returned): its investigator would lose sight of the licensee mid-inspection;
+    finish, decide or cancel it first.
+    """
+    from inspector.sync.service import bump, record_written
+
+    office = get_office(session, actor, office_id)
+    changes: dict[str, Any] = {}
+    if "name" in data and data["name"] != office.name:
+        taken = session.scalar(
+            sa.select(FieldOffice.id).where(FieldOffice.name == data["name"], FieldOffice.id != office.id)
+        )
+        if taken:
+            raise Problem("conflict", "A field office with this name exists.")
+        changes["name"] = [office.name, data["name"]]
+        office.name = data["name"]
+    if "states" in data:
+        wanted = set(data["states"])
+        current = {c.state: c for c in session.scalars(sa.select(OfficeState))}
+        before = {s: c.office_id for s, c in current.items()}
+        moving = {s: before.get(s) for s in wanted if before.get(s) != office.id}
+        leaving = {s: office.id for s, o in before.items() if o == office.id and s not in wanted}
+        moved = {**moving, **leaving}  # state -> the office it leaves (None: it had none)
+        if moved:
+            _refuse_open_work(session, moved)
+            for state in leaving:
+                session.delete(current[state])
+            for state in moving:
+                if state in current:
+                    current[state].office_id = office.id
+                else:
+                    session.add(OfficeState(state=state, office_id=office.id))
+            session.flush()
+            session.expire(office, ["coverage"])
+            licensees = _rehome_licensees(session, moved, bump, record_written, actor)
+            lost = {o for o in moved.values() if o is not None}
+            if lost:
+                session.execute(
+                    sa.update(User)
+                    .where(User.field_office_id.in_(lost))
+                    .values(scope_epoch=User.scope_epoch + 1),
+                    execution_options={"synchronize_session": False},
+                )
+            changes["states"] = {
+                "added": sorted(moving),
+                "removed": sorted(leaving),
+                "taken_from": {s: str(o) for s, o in sorted(moving.items()) if o is not None},
+                "licensees_moved": licensees,
+            }
+    if changes:
+        audit.record(
+            session,
+            "office-updated",
+            actor=actor,
+            target_type="field_office",
+            target_id=office.id,
+            address=address,
+            details={"changes": changes},
+        )
+    return office
+
+
+def _refuse_open_work(session: Session, moved: dict[str, uuid.UUID | None]) -> None:
+    from inspector.inspections.models import Inspection
+    from inspector.licensees.models import Licensee
+
+    open_work = session.execute(
+        sa.select(Licensee.premises_state, sa.func.count(Inspection.id))
+        .join(Inspection, Inspection.licensee_id == Licensee.id)
+        .where(
+            Licensee.premises_state.in_(list(moved)),
+            Licensee.office_overridden.is_(False),
+            Inspection.status.in_(OPEN_STATUSES),
+            Inspection.deleted_at.is_(None),
+        )
+        .group_by(Licensee.premises_state)
+        .order_by(Licensee.premises_state)
+    ).all()
+    if open_work:
+        counts = ", ".join(f"{count} in {state}" for state, count in open_work)
+        raise Problem(
+            "conflict",
+            f"Open inspections of licensees in these states ({counts}): finish, decide or cancel them first.",
+        )
+
+
+def _rehome_licensees(
+    session: Session,
+    moved: dict[str, uuid.UUID | None],
+    bump: Any,
+    record_written: Any,
+    actor: User,
+) -> int:
+    """Licensees of the moved states follow their state (unless overridden); journaled."""
+    from inspector.licensees.models import Licensee
+
+    coverage = dict(
+        (row.state, row.office_id)
+        for row in session.execute(sa.select(OfficeState.state, OfficeState.office_id))
+    )
+    licensees = session.scalars(
+        sa.select(Licensee).where(
+            Licensee.premises_state.in_(list(moved)), Licensee.office_overridden.is_(False)
+        )
+    ).all()
+    for licensee in licensees:
+        new_office = coverage.get(licensee.premises_state)
+        if new_office == licensee.field_office_id:
+            continue
+        licensee.field_office_id = new_office
+        bump(licensee)
+        record_written(session, "licensee", licensee, user_id=actor.id)
+    return len(licensees)
+
+
+# ---- user actions: disable, enable, reset password, reset second factor -----------------------
+
+
+def disable_user(session: Session, actor: User, user_id: uuid.UUID, address: str | None) -> User:
+    """The account stops working at once: every session ends (see update_user)."""
+    return update_user(session, actor, user_id, {"active": False}, address)
+
+
+def enable_user(session: Session, actor: User, user_id: uuid.UUID, address: str | None) -> User:
+    return update_user(session, actor, user_id, {"active": True}, address)
+
+
+def reset_password(
+    session: Session, actor: User, user_id: uuid.UUID, password: str, address: str | None
+) -> User:
+    """A new password chosen by the admin; the user's sessions end at once."""
+    return update_user(session, actor, user_id, {"password": password}, address)
+
+
+def reset_second_factor(session: Session, actor: User, user_id: uuid.UUID, address: str | None) -> User:
+    """A lost phone: the second factor is removed and sessions end; the next login enrols anew."""
+    from inspector.auth.service import reset_totp
+
+    user = get_user(session, actor, user_id)
+    reset_totp(session, user, actor, address)
+    return user

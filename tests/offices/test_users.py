@@ -37,12 +37,14 @@ def test_admin_creates_a_user_who_can_log_in(world: World) -> None:
         "field_office_id",
         "active",
         "locked",
+        "second_factor",
         "created_at",
     }
     assert body["username"] == "newbie"
     assert body["role"] == "investigator"
     assert body["field_office_id"] == str(world.houston)
     assert body["active"] is True and body["locked"] is False
+    assert body["second_factor"] is False
     assert body["created_at"].endswith(("Z", "+00:00"))
     assert ARGON2_MARK not in response.get_data(as_text=True)
     row = user_row(world.app, uuid.UUID(body["id"]))
