@@ -68,6 +68,7 @@ def test_unsent_work_stays_with_its_author(context: Any, page: Any, live_server:
     page.get_by_role("button", name="Log out").click()
     warning = page.get_by_role("alert").filter(has_text="unsent change(s) stay on this tablet")
     expect(warning).to_be_visible()
+    expect(warning.get_by_role("button", name="Sync first")).to_be_visible()
     warning.get_by_role("button", name="Log out anyway").click()
     # The unsent changes stay encrypted and the app locks: the PIN opens it again.
     unlock(page)
