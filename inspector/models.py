@@ -57,6 +57,8 @@ def register_blueprints(api: Api) -> None:
     from inspector.leads.routes import blp as leads_blp
     from inspector.licensees.routes import blp as licensees_blp
     from inspector.offices.routes import blp as offices_blp
+    from inspector.reports.routes import blp as reports_blp
+    from inspector.review.routes import blp as review_blp
     from inspector.sync.routes import blp as sync_blp
 
     for blueprint in (
@@ -68,6 +70,8 @@ def register_blueprints(api: Api) -> None:
         sync_blp,
         blobs_blp,
         leads_blp,
+        review_blp,
+        reports_blp,
     ):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     register_record_schemas(api)

@@ -74,6 +74,11 @@ MATRIX: dict[Key, Row] = {
     ("GET", "/api/v1/devices"):                             (401, 403, 403, 403, 403, 200),
     ("POST", "/api/v1/devices/<uuid:device_id>/revoke"):    (401, 403, 403, 403, 403, 200),
     ("POST", "/api/v1/inspections/<uuid:inspection_id>/reassign"): (401, 403, 403, 403, 403, 200),
+    # review: the office's reviewer decides, prints and exports; investigators print their own
+    ("POST", "/api/v1/inspections/<uuid:inspection_id>/approve"): (401, 403, 403, 200, 404, 403),
+    ("POST", "/api/v1/inspections/<uuid:inspection_id>/return"): (401, 403, 403, 200, 404, 403),
+    ("GET", "/api/v1/inspections/<uuid:inspection_id>/report.pdf"): (401, 200, 404, 200, 404, 403),
+    ("GET", "/api/v1/inspections/export.csv"):              (401, 403, 403, 200, 200, 200),
     # sync: every signed-in device pushes and pulls; what each change may do is in its receipt
     ("POST", "/api/v1/sync/push"):                          (401, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/sync/pull"):                           (401, 200, 200, 200, 200, 200),
@@ -263,6 +268,14 @@ def fresh_assignment(world: World) -> uuid.UUID:
     return inspection
 
 
+def submitted_inspection(world: World) -> uuid.UUID:
+    """The investigator's inspection, answered and submitted from their tablet."""
+    from tests.review.helpers import submit
+
+    submit(world)
+    return world.inspection
+
+
 #: How to fill a path argument, by its name in the rule (the investigator's office's objects).
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "licensee_id": lambda w: w.licensee,
@@ -283,6 +296,9 @@ ROUTE_PATH_VALUES: dict[tuple[Key, str], Callable[[World], object]] = {
     (("PUT", "/api/v1/blobs/<string:sha256>"), "sha256"): lambda w: hashlib.sha256(PNG).hexdigest(),
     (("GET", "/api/v1/blobs/<string:sha256>"), "sha256"): make_listed_blob,
     (("GET", "/api/v1/leads/<uuid:lead_id>/referral-packet"), "lead_id"): make_referred_lead,
+    (("POST", "/api/v1/inspections/<uuid:inspection_id>/approve"), "inspection_id"): submitted_inspection,
+    (("POST", "/api/v1/inspections/<uuid:inspection_id>/return"), "inspection_id"): submitted_inspection,
+    (("GET", "/api/v1/inspections/<uuid:inspection_id>/report.pdf"), "inspection_id"): submitted_inspection,
     (("POST", "/api/v1/inspections/<uuid:inspection_id>/unassign"), "inspection_id"): fresh_assignment,
 }
 
@@ -320,6 +336,10 @@ BODIES: dict[Key, Callable[[World, Persona | None], Any]] = {
         "changes": [],
     },
     ("POST", "/api/v1/conflicts/<uuid:conflict_id>/resolve"): lambda w, p: {"resolution": "keep_server"},
+    ("POST", "/api/v1/inspections/<uuid:inspection_id>/approve"): lambda w, p: {
+        "decided_outcome": "warning_letter"
+    },
+    ("POST", "/api/v1/inspections/<uuid:inspection_id>/return"): lambda w, p: {"comment": "Recount."},
     ("PUT", "/api/v1/blobs/<string:sha256>"): lambda w, p: Raw(PNG, "image/png"),
     ("POST", "/api/v1/leads/<uuid:lead_id>/refer"): lambda w, p: {
         "agency": "ATF special agents",

@@ -36,3 +36,14 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_read(session: Session, action: str, **fields: Any) -> None:
+    """Audit a read (a report, an export, a lead's detail) in a short write transaction of its
+    own, after the read: SQLite never has to upgrade a stale read snapshot (see db.short_write)."""
+    from inspector.db import write_intent
+
+    session.commit()
+    with write_intent():
+        record(session, action, **fields)
+        session.commit()

@@ -32,7 +32,8 @@ class Inspections(MethodView):
     @blp.paginate(**PAGE_ARGS)
     def get(self, filters: dict[str, Any], pagination_parameters: Any) -> Any:
         """The caller's inspections (investigator), office's (reviewer) or all (admin)."""
-        return page_of(db.session(), service.search_inspections(current_user, filters), pagination_parameters)
+        page = page_of(db.session(), service.search_inspections(current_user, filters), pagination_parameters)
+        return service.annotate(db.session(), page)
 
 
 @blp.route("/inspections/<uuid:inspection_id>")
@@ -43,7 +44,9 @@ class InspectionById(MethodView):
     @blp.alt_response(404, description="No such inspection, or not the caller's")
     def get(self, inspection_id: uuid.UUID) -> Any:
         """One inspection."""
-        return service.get_inspection(db.session(), current_user, inspection_id)
+        return service.annotate(
+            db.session(), [service.get_inspection(db.session(), current_user, inspection_id)]
+        )[0]
 
 
 @blp.route("/inspections/<uuid:inspection_id>/findings")
@@ -84,4 +87,4 @@ class InspectionReassign(MethodView):
             db.session(), current_user, inspection_id, data["investigator_id"], request.remote_addr
         )
         db.session.commit()
-        return inspection
+        return service.annotate(db.session(), [inspection])[0]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from inspector.inspections.models import FINDING_RESULTS, INSPECTION_STATUSES, INSPECTION_TYPES
+from inspector.inspections.models import FINDING_RESULTS, INSPECTION_STATUSES, INSPECTION_TYPES, OUTCOMES
 from inspector.timestamps import Timestamp
 
 
@@ -26,8 +26,19 @@ class InspectionSchema(ma.Schema):
     reviewer_id = ma.fields.UUID(allow_none=True)
     reviewed_at = Timestamp(allow_none=True)
     review_comment = ma.fields.String(allow_none=True)
+    submitted_at = Timestamp(allow_none=True)
+    open_conflicts = ma.fields.Integer(metadata={"description": "Open conflicts on the inspection itself."})
     created_at = Timestamp()
     updated_at = Timestamp()
+    # Shown beside it in lists and on the review screen (not columns of the inspection).
+    licensee_name = ma.fields.String(dump_only=True, allow_none=True)
+    license_number = ma.fields.String(dump_only=True, allow_none=True)
+    investigator_name = ma.fields.String(dump_only=True, allow_none=True)
+    reviewer_name = ma.fields.String(dump_only=True, allow_none=True)
+    violation_count = ma.fields.Integer(dump_only=True, metadata={"description": "Live violation findings."})
+    conflict_count = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Open conflicts on the inspection and its findings."}
+    )
 
 
 class InspectionQueryArgsSchema(ma.Schema):
@@ -37,6 +48,20 @@ class InspectionQueryArgsSchema(ma.Schema):
     status = ma.fields.String(validate=ma.validate.OneOf(INSPECTION_STATUSES))
     investigator_id = ma.fields.UUID()
     licensee_id = ma.fields.UUID()
+    field_office_id = ma.fields.UUID()
+    type = ma.fields.String(validate=ma.validate.OneOf(INSPECTION_TYPES))
+    outcome = ma.fields.String(
+        validate=ma.validate.OneOf(OUTCOMES),
+        metadata={"description": "The decided outcome, else the recommended one."},
+    )
+    submitted_from = ma.fields.Date(metadata={"description": "Submitted on or after this day (UTC)."})
+    submitted_to = ma.fields.Date(metadata={"description": "Submitted on or before this day (UTC)."})
+    has_violations = ma.fields.Boolean()
+    has_open_conflicts = ma.fields.Boolean()
+    q = ma.fields.String(
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "Part of the licensee's name or license number."},
+    )
 
 
 class FindingSchema(ma.Schema):

@@ -115,20 +115,16 @@ def audit_read(
     """Note that someone read a lead's detail: committed in a short write transaction of its
     own, after the read (so SQLite never upgrades a stale read snapshot; see db.short_write)."""
     from inspector.audit import service as audit
-    from inspector.db import write_intent
 
-    session.commit()
-    with write_intent():
-        audit.record(
-            session,
-            action,
-            actor=actor,
-            target_type="lead",
-            target_id=lead_id,
-            address=address,
-            details={"redacted": actor.role == "admin", "via": via, **(details or {})},
-        )
-        session.commit()
+    audit.record_read(
+        session,
+        action,
+        actor=actor,
+        target_type="lead",
+        target_id=lead_id,
+        address=address,
+        details={"redacted": actor.role == "admin", "via": via, **(details or {})},
+    )
 
 
 def read_lead(session: Session, actor: User, lead_id: uuid.UUID, address: str | None) -> dict[str, Any]:
@@ -142,8 +138,9 @@ def read_lead(session: Session, actor: User, lead_id: uuid.UUID, address: str | 
 def referral_packet(session: Session, actor: User, lead_id: uuid.UUID, address: str | None) -> bytes:
     """The PDF a reviewer sends the receiving agency (a referred or closed lead; audited)."""
     from inspector.auth.service import require_role
-    from inspector.leads.packet import packet_lines, render_pdf
+    from inspector.leads.packet import packet_lines
     from inspector.licensees.models import Licensee
+    from inspector.pdf import render_pdf
 
     lead = get_lead(session, actor, lead_id)
     require_role(actor, "reviewer")

@@ -49,10 +49,20 @@ def visible_conflicts(user: User) -> sa.Select[Conflict]:
     return query.where(Conflict.field_office_id == user.field_office_id)
 
 
-def list_conflicts(user: User, status: str | None) -> sa.Select[Conflict]:
+def list_conflicts(
+    user: User, status: str | None, inspection_id: uuid.UUID | None = None
+) -> sa.Select[Conflict]:
     query = visible_conflicts(user)
     if status:
         query = query.where(Conflict.status == status)
+    if inspection_id is not None:
+        findings = sa.select(Finding.id).where(Finding.inspection_id == inspection_id)
+        query = query.where(
+            sa.or_(
+                sa.and_(Conflict.entity == "inspection", Conflict.record_id == inspection_id),
+                sa.and_(Conflict.entity == "finding", Conflict.record_id.in_(findings)),
+            )
+        )
     return query.order_by(Conflict.created_at.desc(), Conflict.id)
 
 

@@ -112,8 +112,8 @@ class Conflicts(MethodView):
     @blp.alt_response(403, description="Admins do not decide conflicts")
     @blp.paginate(**PAGE_ARGS)
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-        """Conflicts the caller may see (?status=open)."""
-        query = conflicts.list_conflicts(current_user, args.get("status"))
+        """Conflicts the caller may see (?status=open, ?inspection_id= for one inspection's)."""
+        query = conflicts.list_conflicts(current_user, args.get("status"), args.get("inspection_id"))
         return page_of(db.session(), query, pagination_parameters)
 
 

@@ -182,6 +182,9 @@ class ConflictQueryArgsSchema(ma.Schema):
         unknown = ma.EXCLUDE
 
     status = ma.fields.String(validate=ma.validate.OneOf(("open", "resolved")))
+    inspection_id = ma.fields.UUID(
+        metadata={"description": "Conflicts on this inspection and on its findings."}
+    )
 
 
 class ResolveSchema(ma.Schema):

@@ -52,7 +52,7 @@ def test_referral_packet(world: World) -> None:
 
 
 def test_a_long_lead_spans_pages() -> None:
-    from inspector.leads.packet import render_pdf
+    from inspector.pdf import render_pdf
 
     pdf = render_pdf([("t", f"line {n}") for n in range(200)])
     assert pdf.count(b"/Type /Page ") == 4
