@@ -113,6 +113,7 @@ export class InspectionScreen extends LitElement {
     const answeredRequired = required.length - missingRequired(items, findings).length;
     const editable = EDITABLE_STATUSES.includes(String(i.status));
     const name = l ? String(l.business_name || l.license_name) : "Inspection";
+    const commented = findings.filter((f) => f.review_comment).length;
     return html`
       <p><a href="/">← My queue</a>${l ? html` · <a href="/licensees/${l.id}">Licensee file</a>` : nothing}</p>
       <div class="head">
@@ -135,7 +136,12 @@ export class InspectionScreen extends LitElement {
             ${refused.problem?.detail ?? refused.problem?.title}
           </div>`
         : nothing}
-      ${i.review_comment ? html`<div class="notice warn" role="note"><strong>Reviewer:</strong> ${i.review_comment}</div>` : nothing}
+      ${i.review_comment
+        ? html`<div class="notice warn" role="note">
+            <strong>${i.status === "approved" ? "Reviewer:" : "Returned by the reviewer:"}</strong> ${i.review_comment}
+            ${commented ? html`<div class="small">Comments on ${commented} finding(s) are shown with them below.</div>` : nothing}
+          </div>`
+        : nothing}
       ${conflicts.length
         ? html`<div class="notice error" role="alert">
             ${conflicts.length} conflicting value(s) need a decision. <a href="/sync">Open the sync panel</a>.

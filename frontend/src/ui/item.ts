@@ -121,6 +121,9 @@ export class ItemCard extends LitElement {
         outline: 3px solid #f4a261;
         outline-offset: 2px;
       }
+      .review {
+        margin: 0.5rem 0 0;
+      }
       .details {
         display: grid;
         grid-template-columns: 1fr;
@@ -202,6 +205,9 @@ export class ItemCard extends LitElement {
         </span>
       </div>
       <div class="small muted">Citation: ${item.citation}</div>
+      ${f?.review_comment
+        ? html`<div class="notice warn review" role="note"><strong>Reviewer's comment:</strong> ${f.review_comment}</div>`
+        : nothing}
       <div class="answers" role="group" aria-label="Answer: ${item.prompt}">
         ${RESULTS.map(
           (r) => html`<button
