@@ -254,7 +254,8 @@ async function runSync(): Promise<SyncOutcome> {
     return { ok: true, pushed, pulled };
   } catch (err) {
     const outcome = failure(err);
-    await setMeta("last_sync_error", outcome.ok ? null : outcome.message);
+    // Locked while syncing: nothing can be stored; the next sync after the PIN goes on.
+    await setMeta("last_sync_error", outcome.ok ? null : outcome.message).catch(() => undefined);
     progress({ phase: "error", done: 0, total: 0, message: outcome.ok ? "" : outcome.message });
     return outcome;
   }

@@ -212,6 +212,13 @@ def test_the_app_locks_when_idle(context: Any, page: Any, live_server: Any) -> N
     expect(page.get_by_role("heading", name="Summary and recommendation")).to_be_visible()
 
 
+def admin_headers(live_server: Any) -> dict[str, str]:
+    token = live_server.app.test_client().post(
+        "/api/v1/auth/token", json={"username": "admin", "password": DEMO_PASSWORD}
+    )
+    return {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+
+
 def test_revoked_device_loses_data_and_keys_at_its_next_contact(
     context: Any, page: Any, live_server: Any
 ) -> None:
@@ -223,11 +230,8 @@ def test_revoked_device_loses_data_and_keys_at_its_next_contact(
     device = page.evaluate(
         "async () => (await window.__dbAll('meta')).find(r => r.key === 'device_id').value"
     )
-    admin = live_server.app.test_client()
-    token = admin.post("/api/v1/auth/token", json={"username": "admin", "password": DEMO_PASSWORD})
-    revoked = admin.post(
-        f"/api/v1/devices/{device}/revoke",
-        headers={"Authorization": f"Bearer {token.get_json()['access_token']}"},
+    revoked = live_server.app.test_client().post(
+        f"/api/v1/devices/{device}/revoke", headers=admin_headers(live_server)
     )
     assert revoked.status_code in (200, 204), revoked.get_data(as_text=True)
 
@@ -242,3 +246,27 @@ def test_revoked_device_loses_data_and_keys_at_its_next_contact(
     expect(page.get_by_label("User name")).to_be_visible()
     expect(page.get_by_role("heading", name="Inspector is locked")).to_have_count(0)
     assert DEMO_PIN  # the PIN was never sent anywhere: it only unwrapped the local key
+
+
+def test_disabled_user_loses_local_data_and_keys_at_the_next_contact(
+    context: Any, page: Any, live_server: Any
+) -> None:
+    install_db_helpers(context)
+    login(page, live_server.url)
+    wait_synced(page)
+    assert row_count(page, "records") > 0
+    from inspector.extensions import db
+    from inspector.offices.models import User
+
+    with live_server.app.app_context():
+        user_id = db.session.query(User).filter_by(username="investigator").one().id
+    disabled = live_server.app.test_client().post(
+        f"/api/v1/users/{user_id}/disable", headers=admin_headers(live_server)
+    )
+    assert disabled.status_code == 200, disabled.get_data(as_text=True)
+
+    context.set_offline(True)
+    context.set_offline(False)  # back online: the session check is the next contact
+    expect(page.get_by_label("User name")).to_be_visible()
+    for name in ("records", "outbox", "blobs", "receipts", "vault"):
+        assert row_count(page, name) == 0, name
