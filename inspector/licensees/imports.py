@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import islice
 from typing import IO, Any
 
@@ -62,6 +63,8 @@ log = logging.getLogger(__name__)
 #: the upload cap of this route (config LICENSEE_IMPORT_MAX_BYTES); 130,000 rows are about 25 MB.
 MAX_BYTES = 64 * 1024 * 1024
 CHUNK_ROWS = 2000
+#: an import pending or running this long died with its process (130,000 rows take under a minute).
+STALE_AFTER = timedelta(minutes=30)
 #: rejected rows kept with their line and reason (the count is always complete).
 ERROR_LIMIT = 1000
 #: the columns an import sets; a stored licensee whose columns all match is unchanged.
@@ -158,6 +161,7 @@ def start_import(
 ) -> tuple[LicenseeImport, str]:
     """The import row (pending) and the upload's temporary file; the caller commits, then ``launch``es."""
     require_role(actor, "admin")
+    abandon_stale(session)
     if not dry_run:
         busy = session.scalar(
             sa.select(LicenseeImport.id).where(
@@ -190,6 +194,24 @@ def start_import(
         details={"filename": report.filename, "sha256": sha256, "dry_run": dry_run, "rows": total_rows},
     )
     return report, path
+
+
+def abandon_stale(session: Session) -> None:
+    """Imports still pending or running long after they began died with their process
+    (a restart): their transaction rolled back, so they failed and changed nothing."""
+    session.execute(
+        sa.update(LicenseeImport)
+        .where(
+            LicenseeImport.status.in_(("pending", "running")),
+            LicenseeImport.created_at < utcnow() - STALE_AFTER,
+        )
+        .values(
+            status="failed",
+            failure="The server stopped during the import; nothing was applied.",
+            finished_at=utcnow(),
+        ),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def launch(app: Flask, import_id: uuid.UUID, path: str) -> threading.Thread:

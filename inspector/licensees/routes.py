@@ -82,6 +82,7 @@ class LicenseeImports(MethodView):
     @blp.alt_response(403, description="Admins only")
     @blp.alt_response(409, description="Another import is being applied")
     @blp.alt_response(413, description="Over the import size limit")
+    @blp.alt_response(415, description="Not multipart/form-data")
     def post(self, form: dict[str, Any], files: dict[str, Any]) -> Any:
         """Upload a listing (multipart ``file``): a dry run by default, or an all-or-nothing apply.
 

@@ -365,6 +365,29 @@ def test_one_apply_at_a_time(world: World) -> None:
     assert finished(world, post(world, listing(listing_row(1)), dry_run=True))["status"] == "done"
 
 
+def test_an_apply_abandoned_by_a_stopped_server_does_not_block_the_next(world: World) -> None:
+    from datetime import timedelta
+
+    from inspector.db import utcnow
+
+    with world.app.app_context():
+        stale = LicenseeImport(
+            created_by=world.admin.id,
+            filename="a.txt",
+            sha256="0" * 64,
+            dry_run=False,
+            status="running",
+            created_at=utcnow() - timedelta(hours=1),
+        )
+        db.session.add(stale)
+        db.session.commit()
+        stale_id = stale.id
+    assert run(world, listing(listing_row(1)), dry_run=False)["status"] == "done"
+    abandoned = admin_client(world).get(f"{API}/{stale_id}").json
+    assert abandoned["status"] == "failed"
+    assert "nothing was applied" in abandoned["failure"]
+
+
 def test_only_admins_import_and_read_imports(world: World) -> None:
     done = run(world, listing(listing_row(1)), dry_run=True)
     for persona in (world.investigator, world.reviewer):
