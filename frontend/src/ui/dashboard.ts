@@ -104,12 +104,18 @@ export class DashboardScreen extends LitElement {
     return q.toString();
   }
 
+  /** Only the latest answer is shown (answers can arrive out of order). */
+  private asked = 0;
+
   private async load(): Promise<void> {
     this.error = null;
+    const asked = ++this.asked;
     try {
-      this.data = await getJson<Dashboard>(`${API}/dashboard?${this.query()}`);
-      this.from = this.data.from;
-      this.to = this.data.to;
+      const data = await getJson<Dashboard>(`${API}/dashboard?${this.query()}`);
+      if (asked !== this.asked) return;
+      this.data = data;
+      this.from = data.from;
+      this.to = data.to;
     } catch (err) {
       this.error = (err as Error).message;
     }

@@ -216,22 +216,32 @@ export class QueuesScreen extends LitElement {
     await Promise.all([this.loadRanked(), this.loadQueue()]);
   }
 
+  /** Answers can arrive out of order (a filter changed while the list loaded): only the latest counts. */
+  private rankedAsked = 0;
+  private queueAsked = 0;
+
   private async loadRanked(): Promise<void> {
     if (!this.officeId) return;
+    const asked = ++this.rankedAsked;
     const q = new URLSearchParams({ field_office_id: this.officeId, page: String(this.page), page_size: String(PAGE_SIZE) });
     if (this.eligibleOnly) q.set("eligible", "true");
     if (this.unqueuedOnly) q.set("queued", "false");
     const response = await request(`${API}/ranked-licensees?${q}`);
+    const ranked = (await response.json()) as Ranked[];
+    if (asked !== this.rankedAsked) return;
     this.total = Number(JSON.parse(response.headers.get("X-Pagination") ?? "{}").total ?? 0);
-    this.ranked = (await response.json()) as Ranked[];
+    this.ranked = ranked;
   }
 
   private async loadQueue(): Promise<void> {
     if (!this.investigatorId) {
+      this.queueAsked++;
       this.queue = [];
       return;
     }
-    this.queue = await getJson<QueueEntry[]>(`${API}/queues/${this.investigatorId}?page_size=500`);
+    const asked = ++this.queueAsked;
+    const queue = await getJson<QueueEntry[]>(`${API}/queues/${this.investigatorId}?page_size=500`);
+    if (asked === this.queueAsked) this.queue = queue;
   }
 
   private async act(work: () => Promise<void>): Promise<void> {
@@ -282,11 +292,19 @@ export class QueuesScreen extends LitElement {
     const [moved] = ids.splice(index, 1);
     ids.splice(index + delta, 0, moved);
     await this.act(async () => {
-      this.queue = await postJson<QueueEntry[]>(
-        `${API}/queues/${this.investigatorId}/order`,
-        { inspection_ids: ids },
-        { method: "PUT" },
-      );
+      try {
+        const queue = await postJson<QueueEntry[]>(
+          `${API}/queues/${this.investigatorId}/order`,
+          { inspection_ids: ids },
+          { method: "PUT" },
+        );
+        this.queueAsked++;
+        this.queue = queue;
+      } catch (err) {
+        // 409: the queue changed meanwhile (another admin, the investigator started one); show it as it is.
+        if (err instanceof ProblemError && err.status === 409) await this.loadQueue();
+        throw err;
+      }
     });
   }
 
