@@ -16,6 +16,7 @@ BENCHES = [
     ("sync", [sys.executable, "bench/sync_bench.py"]),
     ("leads", [sys.executable, "bench/leads_bench.py"]),
     ("import", [sys.executable, "bench/import_bench.py"]),
+    ("export", [sys.executable, "bench/export_bench.py"]),
     ("pwa", [sys.executable, "-m", "bench.pwa_sync"]),
     ("pwa-crypto", [sys.executable, "-m", "bench.pwa_crypto"]),
 ]
@@ -25,6 +26,7 @@ TARGETS = {
     "snapshot_records_per_s": ">= 5000",
     "deconflict_1m_ms": "<= 50",
     "import_130k_s": "< 60",
+    "export_100k_peak_mib": "~ export_10k_peak_mib",
     "pin_unlock_ms": "<= 1500",
     "decrypt_50_findings_ms": "<= 50",
 }

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,42 +16,52 @@ from inspector.checklists.models import ChecklistItem
 from inspector.inspections.models import Finding, Inspection
 from inspector.licensees.models import Licensee
 from inspector.offices.models import FieldOffice, User
-from inspector.sync.entities import to_json
+from inspector.timestamps import rfc3339
 
-COLUMNS = (
-    "inspection_id",
-    "field_office",
-    "license_number",
-    "licensee_name",
-    "premises_state",
-    "inspection_type",
-    "status",
-    "investigator",
-    "started_at",
-    "completed_at",
-    "submitted_at",
-    "recommended_outcome",
-    "decided_outcome",
-    "reviewer",
-    "reviewed_at",
-    "item_key",
-    "citation",
-    "result",
-    "instances",
-    "note",
-    "finding_review_comment",
+
+def _text(value: str | None) -> str | None:
+    """Free text: a cell a spreadsheet would run as a formula gets a leading quote."""
+    if value and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _time(value: datetime | None) -> str | None:
+    return rfc3339(value) if value is not None else None
+
+
+def _plain(value: Any) -> Any:
+    return value
+
+
+#: (column, how its value is written): one converter per column, chosen once.
+COLUMNS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    ("inspection_id", str),
+    ("field_office", _text),
+    ("license_number", _plain),
+    ("licensee_name", _text),
+    ("premises_state", _plain),
+    ("inspection_type", _plain),
+    ("status", _plain),
+    ("investigator", _text),
+    ("started_at", _time),
+    ("completed_at", _time),
+    ("submitted_at", _time),
+    ("recommended_outcome", _plain),
+    ("decided_outcome", _plain),
+    ("reviewer", _text),
+    ("reviewed_at", _time),
+    ("item_key", _plain),
+    ("citation", _text),
+    ("result", _plain),
+    ("instances", _plain),
+    ("note", _text),
+    ("finding_review_comment", _text),
 )
 #: rows fetched from the database at a time (a server-side cursor on PostgreSQL).
 BATCH = 1000
-#: cells starting with these are read as formulas by spreadsheets; they get a leading quote.
+#: cells starting with these are read as formulas by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: Any) -> Any:
-    value = to_json(value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def export_query(inspections: sa.Select[Inspection]) -> sa.Select[*tuple[Any, ...]]:
@@ -98,15 +109,18 @@ def export_query(inspections: sa.Select[Inspection]) -> sa.Select[*tuple[Any, ..
 
 
 def csv_lines(session: Session, query: sa.Select[*tuple[Any, ...]]) -> Iterator[str]:
-    """The header, then the rows in chunks of about ``BATCH`` rows; never the whole export in memory."""
+    """The header, then the rows in chunks of ``BATCH`` rows; never the whole export in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    result = session.execute(query.execution_options(yield_per=BATCH))
+    writer.writerow([name for name, _convert in COLUMNS])
+    converters = [convert for _name, convert in COLUMNS]
+    # Core rows (no ORM loading) from a server-side cursor, BATCH at a time.
+    result = session.connection().execution_options(yield_per=BATCH).execute(query)
     try:
         for partition in result.partitions():
-            for row in partition:
-                writer.writerow([cell(v) for v in row])
+            writer.writerows(
+                [convert(v) for convert, v in zip(converters, row, strict=True)] for row in partition
+            )
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
