@@ -37,7 +37,9 @@ def test_disabling_ends_every_session_at_once_and_enabling_lets_the_user_back(wo
     response = act(world, "disable", world.investigator.id)
     assert response.status_code == 200, response.json  # type: ignore[attr-defined]
     assert response.json["active"] is False  # type: ignore[attr-defined]
-    assert not session_works(world, pair["access"])
+    me = world.app.test_client().get(f"{API}/auth/me", headers=bearer(pair["access"]))
+    assert me.status_code == 401
+    assert (me.json["type"], me.json.get("wipe")) == ("/problems/account-disabled", True)  # the tablet wipes
     refresh = world.app.test_client().post(f"{API}/auth/refresh", headers=bearer(pair["refresh"]))
     assert refresh.status_code == 401
     assert token_login(world) == 401  # the same answer as a wrong password
