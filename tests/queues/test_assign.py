@@ -404,3 +404,21 @@ def test_a_new_investigator_of_the_office_can_be_given_a_queue(world: World) -> 
     response = assign(world, licensees(world, 2), to=newcomer.id)
     assert response.status_code == 201
     assert [e["inspection"]["priority"] for e in response.json] == [2, 1]
+
+
+def test_push_refuses_the_same_early_compliance_with_the_same_words(world: World) -> None:
+    """One rule (``inspections.rules.early_compliance``) for assignments and for tablets."""
+    from tests.sync.helpers import change, push_one
+
+    last = TODAY - timedelta(days=100)
+    [licensee] = licensees(world, 1, last_inspection_date=last)
+    refused = assert_problem(assign(world, [licensee]), 422, "validation-error")["errors"][str(licensee)][0]
+    tablet = world.client(world.investigator)
+    fields = {"licensee_id": str(licensee), "type": "compliance", "status": "in_progress"}
+    receipt = push_one(tablet, world.investigator, change("inspection", uuid.uuid4(), "create", fields))
+    assert receipt["status"] == "rejected", receipt
+    assert receipt["problem"]["errors"]["type"] == [refused]
+    recall = push_one(
+        tablet, world.investigator, change("inspection", uuid.uuid4(), "create", {**fields, "type": "recall"})
+    )
+    assert recall["status"] == "applied", recall
