@@ -53,10 +53,12 @@ def register_blueprints(api: Api) -> None:
     from inspector.auth.routes import blp as auth_blp
     from inspector.blobs.routes import blp as blobs_blp
     from inspector.checklists.routes import blp as checklists_blp
+    from inspector.dashboard.routes import blp as dashboard_blp
     from inspector.inspections.routes import blp as inspections_blp
     from inspector.leads.routes import blp as leads_blp
     from inspector.licensees.routes import blp as licensees_blp
     from inspector.offices.routes import blp as offices_blp
+    from inspector.queues.routes import blp as queues_blp
     from inspector.reports.routes import blp as reports_blp
     from inspector.review.routes import blp as review_blp
     from inspector.sync.routes import blp as sync_blp
@@ -70,6 +72,8 @@ def register_blueprints(api: Api) -> None:
         sync_blp,
         blobs_blp,
         leads_blp,
+        queues_blp,
+        dashboard_blp,
         review_blp,
         reports_blp,
     ):
