@@ -88,7 +88,11 @@ function errorText(err: unknown): string {
 async function download(event: Event): Promise<void> {
   event.preventDefault();
   const link = event.currentTarget as HTMLAnchorElement;
-  await request(`${API}/auth/me`);
+  try {
+    await request(`${API}/auth/me`);
+  } catch {
+    // offline or signed out: the download itself says so
+  }
   const a = document.createElement("a");
   a.href = link.href;
   a.download = link.getAttribute("download") ?? "";
@@ -416,6 +420,8 @@ export class ReviewInspection extends LitElement {
   protected willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("inspectionId") && changed.get("inspectionId") !== undefined) {
       this.detail = null;
+      this.comments.clear();
+      this.willful = new Set();
       void this.load();
     }
   }
