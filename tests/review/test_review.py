@@ -267,3 +267,21 @@ def test_the_conflicts_of_one_inspection(world: World) -> None:
     assert [c["id"] for c in found.json] == [str(conflict)]
     elsewhere = client.get("/api/v1/conflicts", query_string={"inspection_id": str(uuid.uuid4())})
     assert elsewhere.status_code == 200 and elsewhere.json == []
+
+
+def test_approval_is_refused_while_required_items_are_unanswered(world: World) -> None:
+    """The submission rule holds at approval too (here a required finding's tombstone)."""
+    from inspector.db import utcnow
+    from inspector.extensions import db
+    from inspector.inspections.models import Finding
+
+    findings = submit(world, violations={})
+    with world.app.app_context():
+        db.session.execute(
+            sa.update(Finding).where(Finding.id == findings["nics-checks"]).values(deleted_at=utcnow())
+        )
+        db.session.commit()
+    body = assert_problem(approve(world, {"decided_outcome": "no_violations"}), 409, "conflict")
+    assert body["open_conflicts"] == 0
+    assert body["errors"]["missing_items"] == ["nics-checks"]
+    assert inspection_row(world, world.inspection).status == "submitted"
