@@ -8,23 +8,34 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import current_app, request, url_for
+import marshmallow as ma
+from flask import Request, current_app, request, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from inspector.extensions import db
 from inspector.licensees import imports, service
 from inspector.licensees.schemas import (
-    LicenseeImportFileSchema,
-    LicenseeImportFormSchema,
     LicenseeImportSchema,
+    LicenseeImportUploadSchema,
     LicenseeQueryArgsSchema,
     LicenseeSchema,
 )
 from inspector.pagination import PAGE_ARGS, page_of
 
+
+class UploadParser(FlaskParser):
+    """Reads a multipart body's files and fields together, so one schema documents and checks both."""
+
+    def load_files(self, req: Request, schema: ma.Schema) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
 blp = Blueprint("licensees", __name__, description="The licensee directory.")
+blp.ARGUMENTS_PARSER = UploadParser()
 
 
 @blp.route("/licensees")
@@ -76,25 +87,24 @@ class LicenseeImports(MethodView):
         reports = page_of(db.session(), imports.visible_imports(current_user), pagination_parameters)
         return [imports.report_doc(r) for r in reports]
 
-    @blp.arguments(LicenseeImportFormSchema, location="form")
-    @blp.arguments(LicenseeImportFileSchema, location="files")
+    @blp.arguments(LicenseeImportUploadSchema, location="files")
     @blp.response(202, LicenseeImportSchema)
     @blp.alt_response(403, description="Admins only")
     @blp.alt_response(409, description="Another import is being applied")
     @blp.alt_response(413, description="Over the import size limit")
     @blp.alt_response(415, description="Not multipart/form-data")
-    def post(self, form: dict[str, Any], files: dict[str, Any]) -> Any:
+    def post(self, body: dict[str, Any]) -> Any:
         """Upload a listing (multipart ``file``): a dry run by default, or an all-or-nothing apply.
 
         The answer is at once (202); follow ``Location`` for progress, counts and rejected lines.
         """
-        upload = files["file"]
+        upload = body["file"]
         report, path = imports.start_import(
             db.session(),
             current_user,
             upload.stream,
             filename=upload.filename or "listing.txt",
-            dry_run=form["dry_run"],
+            dry_run=body["dry_run"],
             address=request.remote_addr,
         )
         upload.close()

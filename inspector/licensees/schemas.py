@@ -42,20 +42,19 @@ class LicenseeQueryArgsSchema(ma.Schema):
     field_office_id = ma.fields.UUID()
 
 
-class LicenseeImportFormSchema(ma.Schema):
+class LicenseeImportUploadSchema(ma.Schema):
+    """The multipart body of an import: the file and the dry-run flag."""
+
     class Meta:
         unknown = ma.RAISE
 
-    dry_run = ma.fields.Boolean(
-        load_default=True,
-        metadata={"description": "true (the default): check and count, change nothing"},
-    )
-
-
-class LicenseeImportFileSchema(ma.Schema):
     file = Upload(
         required=True,
         metadata={"description": "ATF's listing: tab or pipe delimited text with a header row"},
+    )
+    dry_run = ma.fields.Boolean(
+        load_default=True,
+        metadata={"description": "true (the default): check and count, change nothing"},
     )
 
 
