@@ -78,7 +78,13 @@ class PushContext:
     """The state a batch is decided against: loaded in bulk, updated in memory as changes apply."""
 
     def __init__(
-        self, session: Session, actor: User, device_id: uuid.UUID, changes: list[dict[str, Any]]
+        self,
+        session: Session,
+        actor: User,
+        device_id: uuid.UUID,
+        changes: list[dict[str, Any]],
+        *,
+        receipted_up_to: int | None = None,
     ) -> None:
         self.session = session
         self.actor = actor
@@ -95,18 +101,22 @@ class PushContext:
         self.natural: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
         self.holders: set[str] = set()
         self.proven: set[tuple[str, uuid.UUID, str]] = set()
-        self._load(changes)
+        self._load(changes, receipted_up_to)
 
     # ---- bulk loading -------------------------------------------------------------------
-    def _load(self, changes: list[dict[str, Any]]) -> None:
+    def _load(self, changes: list[dict[str, Any]], receipted_up_to: int | None) -> None:
         session = self.session
-        op_ids = [c["op_id"] for c in changes]
-        for row in session.execute(
-            sa.select(SyncReceipt.__table__).where(
-                SyncReceipt.device_id == self.device_id, SyncReceipt.op_id.in_(op_ids)
-            )
-        ).mappings():
-            self.receipts[row["op_id"]] = dict(row)
+        # A replay reuses its original seq, and every receipted seq is at most the device's
+        # last_seq: a change above it cannot have a receipt. (Should one exist anyway, the
+        # receipt insert fails and the batch is redone one by one, with this lookup.)
+        op_ids = [c["op_id"] for c in changes if receipted_up_to is None or c["seq"] <= receipted_up_to]
+        if op_ids:
+            for row in session.execute(
+                sa.select(SyncReceipt.__table__).where(
+                    SyncReceipt.device_id == self.device_id, SyncReceipt.op_id.in_(op_ids)
+                )
+            ).mappings():
+                self.receipts[row["op_id"]] = dict(row)
         ids: dict[str, set[uuid.UUID]] = defaultdict(set)
         inspection_refs: set[uuid.UUID] = set()
         licensee_refs: set[uuid.UUID] = set()
@@ -975,7 +985,8 @@ def push(
     locked), so a failed batch write rolls the transaction back whole and the
     slow path starts from fresh reads.
     """
-    ctx = PushContext(session, actor, device_id, changes)
+    receipted_up_to = session.scalar(sa.select(Device.last_seq).where(Device.id == device_id))
+    ctx = PushContext(session, actor, device_id, changes, receipted_up_to=receipted_up_to or 0)
     outcomes = [decide(ctx, change) for change in changes]
     try:
         write(ctx, outcomes)

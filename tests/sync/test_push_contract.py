@@ -278,6 +278,27 @@ def test_the_same_op_id_with_another_payload_is_an_idempotency_conflict(
     assert ines.client.get("/api/v1/sync/rejected").json[0]["fields"] == {"note": "two"}
 
 
+def test_a_replay_under_a_new_seq_is_still_recognised(world: World, ines: SimDevice) -> None:
+    """Push skips the receipt lookup for seqs above the device's last_seq; a client that
+    resends an op under a higher seq must still get the replay, not a second write."""
+    from inspector.sync.models import RecordVersion
+
+    op = uuid.uuid4()
+    (first,) = ines.push(change("finding", world.finding, "update", {"note": "once"}, 1, op_id=op))[
+        "receipts"
+    ]
+    versions = count(world.app, RecordVersion)
+    resent = change(
+        "finding", world.finding, "update", {"note": "once"}, 1, op_id=op, seq=ines.next_seq() + 5
+    )
+    other = change("finding", uuid.uuid4(), "update", {"note": "missing"}, 1, seq=resent["seq"] + 1)
+    receipts = ines.push(resent, other)["receipts"]
+    assert receipts[0]["replayed"] is True and receipts[0]["version"] == first["version"]
+    assert receipts[1]["status"] == "rejected"
+    assert count(world.app, RecordVersion) == versions
+    assert record(world, ines, "finding", world.finding)["note"] == "once"
+
+
 # ---- natural keys, deletes, locks ----------------------------------------------------------
 
 
