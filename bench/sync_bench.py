@@ -211,7 +211,7 @@ class Bench:
         }
 
     def write_same_rows_with_core(self, slots: list[tuple[str, str]]) -> float:
-        """The limit: the rows a push of 1,000 changes writes, with executemany in one transaction."""
+        """The limit: the rows a push of 1,000 changes writes, with Core executemany in one transaction."""
         from inspector.db import utcnow
         from inspector.inspections.models import Finding
         from inspector.leads.models import Lead
@@ -273,7 +273,7 @@ class Bench:
             )
             start = time.perf_counter()
             session = db.session()
-            session.execute(sa.insert(Finding), new_findings)
+            session.execute(sa.insert(Finding.__table__), new_findings)
             table = Finding.__table__
             session.execute(
                 sa.update(table)
@@ -286,9 +286,9 @@ class Bench:
                 [{"_id": f, "note": "core", "version": v + 1, "updated_at": now} for f, v in existing],
                 execution_options={"synchronize_session": False},
             )
-            session.execute(sa.insert(Lead), leads)
+            session.execute(sa.insert(Lead.__table__), leads)
             session.execute(
-                sa.insert(RecordVersion),
+                sa.insert(RecordVersion.__table__),
                 [
                     {
                         "entity": e,
@@ -305,7 +305,7 @@ class Bench:
                 ],
             )
             session.execute(
-                sa.insert(SyncReceipt),
+                sa.insert(SyncReceipt.__table__),
                 [
                     {
                         "device_id": self.device,
@@ -328,7 +328,7 @@ class Bench:
             first = allocate_positions(session, len(ids))
             from sqlalchemy.dialects.postgresql import insert
 
-            statement = insert(FeedEntry)
+            statement = insert(FeedEntry.__table__)
             session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["entity", "record_id"],

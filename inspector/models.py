@@ -86,10 +86,11 @@ def register_record_schemas(api: Api) -> None:
 
     Licensee, ChecklistDetail and Conflict are in the spec already (REST responses).
     """
-    from inspector.sync.schemas import LeadSchema, SyncFindingSchema, SyncInspectionSchema
+    from inspector.sync.schemas import ChangeSchema, LeadSchema, SyncFindingSchema, SyncInspectionSchema
 
     components = api.spec.components
     for name, schema in (
+        ("Change", ChangeSchema),
         ("SyncInspection", SyncInspectionSchema),
         ("SyncFinding", SyncFindingSchema),
         ("Lead", LeadSchema),
