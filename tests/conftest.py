@@ -114,7 +114,11 @@ def session_app(database_url: str) -> Iterator[Flask]:
 
 def empty_tables(app: Flask) -> None:
     from inspector.extensions import db
+    from inspector.licensees.imports import wait_for_imports
 
+    # A licensee import a test started runs on in its thread; its open transaction and
+    # the TRUNCATE below would wait on each other.
+    wait_for_imports()
     with app.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]

@@ -214,13 +214,33 @@ def abandon_stale(session: Session) -> None:
     )
 
 
+#: the import threads of this process, until they end.
+WORKERS: set[threading.Thread] = set()
+
+
 def launch(app: Flask, import_id: uuid.UUID, path: str) -> threading.Thread:
     """Run the import in a background thread (the request has answered 202 by then)."""
-    thread = threading.Thread(
-        target=run_import, args=(app, import_id, path), name=f"licensee-import-{import_id}", daemon=True
-    )
+
+    def work() -> None:
+        try:
+            run_import(app, import_id, path)
+        finally:
+            with _LIVE_LOCK:
+                WORKERS.discard(threading.current_thread())
+
+    thread = threading.Thread(target=work, name=f"licensee-import-{import_id}", daemon=True)
+    with _LIVE_LOCK:
+        WORKERS.add(thread)
     thread.start()
     return thread
+
+
+def wait_for_imports(timeout: float = 60) -> None:
+    """Let running imports end (tests before they empty the tables; nothing may hold them then)."""
+    with _LIVE_LOCK:
+        running = list(WORKERS)
+    for thread in running:
+        thread.join(timeout)
 
 
 # ---- the worker ---------------------------------------------------------------------------------
