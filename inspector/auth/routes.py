@@ -20,6 +20,7 @@ from flask_smorest import Blueprint
 
 from inspector.auth import service
 from inspector.auth.schemas import (
+    DeviceQueryArgsSchema,
     DeviceSchema,
     LoginSchema,
     MeSchema,
@@ -259,12 +260,14 @@ class TotpDisable(MethodView):
 class Devices(MethodView):
     decorators = [jwt_required()]
 
+    @blp.arguments(DeviceQueryArgsSchema, location="query")
     @blp.response(200, DeviceSchema(many=True))
     @blp.alt_response(403, description="Admins only")
     @blp.paginate(**PAGE_ARGS)
-    def get(self, pagination_parameters: Any) -> Any:
-        """Every device that has logged in, most recent contact first."""
-        return page_of(db.session(), service.list_devices(current_user), pagination_parameters)
+    def get(self, filters: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Every device that has logged in, with its user, most recent contact first."""
+        devices = page_of(db.session(), service.list_devices(current_user, filters), pagination_parameters)
+        return service.device_docs(db.session(), devices)
 
 
 @blp.route("/devices/<uuid:device_id>/revoke")

@@ -79,6 +79,8 @@ class SessionSchema(ma.Schema):
 class DeviceSchema(ma.Schema):
     id = ma.fields.UUID(required=True)
     user_id = ma.fields.UUID(required=True)
+    username = ma.fields.String(metadata={"description": "the user it is bound to (lists only)"})
+    display_name = ma.fields.String(metadata={"description": "the user it is bound to (lists only)"})
     first_seen_at = Timestamp()
     last_seen_at = Timestamp()
     user_agent = ma.fields.String(allow_none=True)
@@ -117,3 +119,11 @@ class TotpConfirmedSchema(RefreshSchema):
     """The session's new generation (no longer restricted), and the factor's status."""
 
     totp = ma.fields.Nested(TotpStatusSchema, required=True)
+
+
+class DeviceQueryArgsSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE  # page and page_size belong to the paginator
+
+    user_id = ma.fields.UUID()
+    revoked = ma.fields.Boolean(metadata={"description": "true: revoked devices only; false: live ones"})

@@ -84,6 +84,7 @@ def login(
         )
     if not user.active:
         return refused(wrong, "disabled")
+    step: int | None = None
     if user.totp_enabled_at is not None:
         if not otp:
             asked = Problem("otp-required", "Enter the 6-digit code of your authenticator app.")
@@ -93,12 +94,13 @@ def login(
             failures = count_failure(session, user, address)
             bad = Problem("otp-required", "The code is wrong or was already used; enter the current one.")
             return refused(bad, "wrong-otp", failures=failures)
-        user.totp_last_step = step
     if device_id is not None:
         device = bind_device(session, user, device_id, user_agent)
         if device.revoked_at is not None:
             revoked = Problem("device-revoked", "This device was revoked; clear its data.", wipe=True)
             return refused(revoked, "device-revoked", device_id=str(device_id))
+    if step is not None:
+        user.totp_last_step = step  # used up only by a login that succeeds (a revoked device retries)
     user.failed_logins = 0
     user.failed_window_started_at = None
     now = utcnow().replace(microsecond=0)
@@ -152,6 +154,9 @@ def bind_device(session: Session, user: User, device_id: uuid.UUID, user_agent: 
             user_agent=(user_agent or "")[:255] or None,
         )
         session.add(device)
+        # Stored now: the token family that names it is inserted next, and the unit of work
+        # does not order the two (no relationship links them).
+        session.flush()
     elif device.revoked_at is None:
         device.user_id = user.id
         device.last_seen_at = now
@@ -255,9 +260,36 @@ def logout(session: Session, payload: dict[str, Any], user: User, address: str |
     )
 
 
-def list_devices(actor: User) -> sa.Select[Device]:
+def list_devices(actor: User, filters: dict[str, Any] | None = None) -> sa.Select[Device]:
+    """Every device with its user, most recent contact first; by user, revoked or not."""
     require_role(actor, "admin")
-    return sa.select(Device).order_by(Device.last_seen_at.desc(), Device.id)
+    query = sa.select(Device)
+    filters = filters or {}
+    if user_id := filters.get("user_id"):
+        query = query.where(Device.user_id == user_id)
+    if "revoked" in filters:
+        query = query.where(
+            Device.revoked_at.is_not(None) if filters["revoked"] else Device.revoked_at.is_(None)
+        )
+    return query.order_by(Device.last_seen_at.desc(), Device.id)
+
+
+def device_docs(session: Session, devices: list[Device]) -> list[dict[str, Any]]:
+    """Devices with the user name each is bound to (one query for the page's users)."""
+    ids = {d.user_id for d in devices}
+    users = {u.id: u for u in session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
+    docs = []
+    for device in devices:
+        user = users.get(device.user_id)
+        docs.append(
+            {
+                **{c: getattr(device, c) for c in ("id", "user_id", "first_seen_at", "last_seen_at")},
+                **{c: getattr(device, c) for c in ("user_agent", "last_seq", "revoked_at")},
+                "username": user.username if user else None,
+                "display_name": user.display_name if user else None,
+            }
+        )
+    return docs
 
 
 def revoke_device(session: Session, actor: User, device_id: uuid.UUID, address: str | None) -> Device:

@@ -60,3 +60,28 @@ def test_non_admins_cannot_revoke_devices(world: World) -> None:
         response = world.client(persona).post(f"{API}/devices/{device}/revoke")
         assert_problem(response, "forbidden", 403)
     assert world.app.test_client().get(f"{API}/auth/me", headers=bearer(pair["access"])).status_code == 200
+
+
+def test_the_device_list_names_users_and_filters(world: World) -> None:
+    world.tokens(world.investigator)
+    world.tokens(world.investigator_other)
+    admin = world.client(world.admin)  # the admin's own device too
+    everyone = admin.get(f"{API}/devices")
+    assert everyone.status_code == 200
+    by_device = {d["id"]: d for d in everyone.json}
+    mine = by_device[str(world.investigator.device_id)]
+    assert (mine["username"], mine["user_id"], mine["revoked_at"]) == (
+        "ines",
+        str(world.investigator.id),
+        None,
+    )
+    assert mine["first_seen_at"].endswith("Z") and mine["last_seen_at"].endswith("Z")
+    only = admin.get(f"{API}/devices", query_string={"user_id": str(world.investigator_other.id)})
+    assert [d["id"] for d in only.json] == [str(world.investigator_other.device_id)]
+
+    assert admin.post(f"{API}/devices/{world.investigator.device_id}/revoke").status_code == 200
+    revoked = admin.get(f"{API}/devices", query_string={"revoked": "true"})
+    assert [d["id"] for d in revoked.json] == [str(world.investigator.device_id)]
+    live = admin.get(f"{API}/devices", query_string={"revoked": "false"})
+    assert str(world.investigator.device_id) not in {d["id"] for d in live.json}
+    assert len(live.json) == len(everyone.json) - 1
