@@ -392,3 +392,23 @@ def test_an_admin_reset_removes_the_factor_and_ends_the_sessions(
     assert user_row(app, world.reviewer).totp_enabled_at is None
     assert bearer_client(app, access).get(f"{API}/auth/me").status_code == 401
     assert token_login(app, world.reviewer).status_code == 200  # no code asked any more
+
+
+def test_a_code_refused_for_a_revoked_device_is_not_used_up(
+    app: Flask, world: World, clock: Clock, enrolled: str
+) -> None:
+    """A revoked installation wipes itself and logs in again as a new device with the same code."""
+    from inspector.auth.models import Device
+    from inspector.db import utcnow
+    from inspector.extensions import db
+
+    with app.app_context():
+        device = db.session.get(Device, world.reviewer.device_id)  # bound by the enrolling login
+        assert device is not None
+        device.revoked_at = utcnow()
+        db.session.commit()
+    code = totp.current_code(enrolled, clock.now)
+    assert_problem(token_login(app, world.reviewer, code), 401, "device-revoked")
+    fresh = Persona(world.reviewer.id, world.reviewer.username, "reviewer", world.houston)
+    assert token_login(app, fresh, code).status_code == 200
+    assert_problem(token_login(app, fresh, code), 401, "otp-required")  # now it is used
