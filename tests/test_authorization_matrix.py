@@ -52,6 +52,11 @@ MATRIX: dict[Key, Row] = {
     ("POST", "/api/v1/auth/refresh"):                       (401, 200, 200, 200, 200, 200),
     ("POST", "/api/v1/auth/logout"):                        (401, 204, 204, 204, 204, 204),
     ("GET", "/api/v1/auth/me"):                             (401, 200, 200, 200, 200, 200),
+    # the second factor: everyone signed in manages their own
+    ("GET", "/api/v1/auth/totp"):                           (401, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/auth/totp/enrol"):                    (401, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/auth/totp/confirm"):                  (401, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/auth/totp/disable"):                  (401, 204, 204, 204, 204, 204),
     # the licensee directory: an office's licensees, admins all
     ("GET", "/api/v1/licensees"):                           (401, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/licensees/<uuid:licensee_id>"):        (401, 200, 404, 200, 404, 200),
@@ -71,6 +76,16 @@ MATRIX: dict[Key, Row] = {
     ("GET", "/api/v1/users/<uuid:user_id>"):                (401, 403, 403, 403, 403, 200),
     ("PATCH", "/api/v1/users/<uuid:user_id>"):              (401, 403, 403, 403, 403, 200),
     ("POST", "/api/v1/users/<uuid:user_id>/unlock"):        (401, 403, 403, 403, 403, 200),
+    ("POST", "/api/v1/users/<uuid:user_id>/disable"):       (401, 403, 403, 403, 403, 200),
+    ("POST", "/api/v1/users/<uuid:user_id>/enable"):        (401, 403, 403, 403, 403, 200),
+    ("POST", "/api/v1/users/<uuid:user_id>/reset-password"): (401, 403, 403, 403, 403, 200),
+    ("POST", "/api/v1/users/<uuid:user_id>/reset-second-factor"): (401, 403, 403, 403, 403, 200),
+    ("GET", "/api/v1/field-offices/<uuid:office_id>"):      (401, 403, 403, 403, 403, 200),
+    ("PATCH", "/api/v1/field-offices/<uuid:office_id>"):    (401, 403, 403, 403, 403, 200),
+    # the licensee import (ATF's listing): admins only
+    ("GET", "/api/v1/licensee-imports"):                    (401, 403, 403, 403, 403, 200),
+    ("POST", "/api/v1/licensee-imports"):                   (401, 403, 403, 403, 403, 202),
+    ("GET", "/api/v1/licensee-imports/<uuid:import_id>"):   (401, 403, 403, 403, 403, 200),
     ("GET", "/api/v1/devices"):                             (401, 403, 403, 403, 403, 200),
     ("POST", "/api/v1/devices/<uuid:device_id>/revoke"):    (401, 403, 403, 403, 403, 200),
     ("POST", "/api/v1/inspections/<uuid:inspection_id>/reassign"): (401, 403, 403, 403, 403, 200),
@@ -108,6 +123,9 @@ MATRIX: dict[Key, Row] = {
     ("POST", "/api/v1/queues/<uuid:investigator_id>/assignments"): (401, 403, 403, 403, 403, 201),
     ("PUT", "/api/v1/queues/<uuid:investigator_id>/order"): (401, 403, 403, 403, 403, 200),
     ("POST", "/api/v1/inspections/<uuid:inspection_id>/unassign"): (401, 403, 403, 403, 403, 204),
+    # dashboard: reviewers their office, admins any office or all; counts only
+    ("GET", "/api/v1/dashboard"):                           (401, 403, 403, 200, 404, 200),
+    ("GET", "/api/v1/dashboard/<string:series>.csv"):       (401, 403, 403, 200, 404, 200),
 }
 # fmt: on
 
@@ -276,6 +294,28 @@ def submitted_inspection(world: World) -> uuid.UUID:
     return world.inspection
 
 
+def finished_import(world: World) -> uuid.UUID:
+    """A dry run the admin made earlier (its report row)."""
+    from inspector.extensions import db
+    from inspector.licensees.models import LicenseeImport
+
+    with world.app.app_context():
+        report = LicenseeImport(
+            created_by=world.admin.id, filename="listing.txt", sha256="0" * 64, dry_run=True, status="done"
+        )
+        db.session.add(report)
+        db.session.commit()
+        return report.id
+
+
+def listing_upload(world: World, persona: Persona | None) -> Raw:
+    """A one-row listing as a multipart dry run."""
+    from tests.licensees.listing_files import listing, listing_row, multipart
+
+    body, content_type = multipart(listing(listing_row(1)), dry_run=True)
+    return Raw(body, content_type)
+
+
 #: How to fill a path argument, by its name in the rule (the investigator's office's objects).
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "licensee_id": lambda w: w.licensee,
@@ -287,6 +327,9 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
     "conflict_id": make_conflict,
     "lead_id": make_submitted_lead,
     "investigator_id": lambda w: w.investigator.id,
+    "office_id": lambda w: w.houston,
+    "import_id": finished_import,
+    "series": lambda w: "outcomes-by-month",
 }
 #: (route, argument) -> value, where a name means different things on different routes.
 ROUTE_PATH_VALUES: dict[tuple[Key, str], Callable[[World], object]] = {
@@ -309,6 +352,25 @@ def _login_body(world: World, persona: Persona | None) -> dict[str, Any]:
     return {"username": persona.username, "password": PASSWORD, "device_id": str(persona.device_id)}
 
 
+def _totp_code(world: World, persona: Persona | None, *, enabled: bool) -> str:
+    """A current code of the persona's second factor, started (or, ``enabled``, enrolled) here."""
+    from inspector.auth import totp
+    from inspector.db import utcnow
+    from inspector.extensions import db
+    from inspector.offices.models import User
+
+    if persona is None:
+        return "000000"
+    with world.app.app_context():
+        user = db.session.get(User, persona.id)
+        assert user is not None
+        user.totp_secret = totp.new_secret()
+        user.totp_enabled_at = utcnow() if enabled else None
+        user.totp_last_step = None
+        db.session.commit()
+        return totp.current_code(user.totp_secret)
+
+
 def _device_of(persona: Persona | None) -> str:
     return str(persona.device_id if persona else uuid.uuid4())
 
@@ -318,6 +380,11 @@ def _device_of(persona: Persona | None) -> str:
 BODIES: dict[Key, Callable[[World, Persona | None], Any]] = {
     ("POST", "/api/v1/auth/login"): _login_body,
     ("POST", "/api/v1/auth/token"): _login_body,
+    ("POST", "/api/v1/auth/totp/confirm"): lambda w, p: {"code": _totp_code(w, p, enabled=False)},
+    ("POST", "/api/v1/auth/totp/disable"): lambda w, p: {
+        "password": PASSWORD,
+        "code": _totp_code(w, p, enabled=True),
+    },
     ("POST", "/api/v1/field-offices"): lambda w, p: {"name": "Dallas", "states": ["OK", "AR"]},
     ("POST", "/api/v1/users"): lambda w, p: {
         "username": "new-investigator",
@@ -327,6 +394,11 @@ BODIES: dict[Key, Callable[[World, Persona | None], Any]] = {
         "password": "a long enough new password",
     },
     ("PATCH", "/api/v1/users/<uuid:user_id>"): lambda w, p: {"display_name": "Ines Renamed"},
+    ("POST", "/api/v1/users/<uuid:user_id>/reset-password"): lambda w, p: {
+        "password": "a long enough new password"
+    },
+    ("PATCH", "/api/v1/field-offices/<uuid:office_id>"): lambda w, p: {"name": "Houston Field Office"},
+    ("POST", "/api/v1/licensee-imports"): listing_upload,
     ("POST", "/api/v1/inspections/<uuid:inspection_id>/reassign"): lambda w, p: {
         "investigator_id": str(colleague(w))
     },
@@ -365,6 +437,8 @@ BODIES: dict[Key, Callable[[World, Persona | None], Any]] = {
 QUERIES: dict[Key, Callable[[World, Persona | None], dict[str, Any]]] = {
     ("GET", "/api/v1/sync/pull"): lambda w, p: {"device_id": _device_of(p), "schema_version": 1},
     ("GET", "/api/v1/ranked-licensees"): lambda w, p: {"field_office_id": str(w.houston)},
+    ("GET", "/api/v1/dashboard"): lambda w, p: {"field_office_id": str(w.houston)},
+    ("GET", "/api/v1/dashboard/<string:series>.csv"): lambda w, p: {"field_office_id": str(w.houston)},
 }
 
 #: Which token a persona's client presents (default: the access token as Bearer).
