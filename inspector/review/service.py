@@ -142,7 +142,11 @@ def note_last_inspection(session: Session, actor: User, inspection: Inspection) 
 
     The inspection's date is when the investigator completed it (else when it was
     submitted); a late approval of an older inspection never moves the date back.
+    A recall inspection is the way back sooner than 12 months, so it never restarts
+    them: it is not noted here (the ranking sees it among the office's inspections).
     """
+    if inspection.type == "recall":
+        return
     licensee = session.get(Licensee, inspection.licensee_id, with_for_update=True)
     assert licensee is not None
     stamp = inspection.completed_at or inspection.submitted_at or utcnow()

@@ -121,6 +121,30 @@ def test_approval_notes_the_licensees_last_inspection(world: World) -> None:
     assert pulled(tablet, "licensee", world.licensee)["last_inspection_date"] == submitted.date().isoformat()
 
 
+def test_an_approved_recall_does_not_restart_the_twelve_months(world: World) -> None:
+    from inspector.extensions import db
+    from inspector.inspections.models import Inspection
+    from inspector.licensees.models import Licensee
+
+    with world.app.app_context():
+        db.session.execute(
+            sa.update(Inspection).where(Inspection.id == world.inspection).values(type="recall")
+        )
+        db.session.commit()
+    submit(world)
+    assert approve(world, {"decided_outcome": "report_of_violations"}).status_code == 200
+    with world.app.app_context():
+        licensee = db.session.get(Licensee, world.licensee)
+        assert licensee is not None
+        assert (licensee.last_inspection_date, licensee.version) == (None, 1)
+    # so a compliance inspection can still be queued for it
+    response = world.client(world.admin).post(
+        f"/api/v1/queues/{world.investigator.id}/assignments",
+        json={"licensee_ids": [str(world.licensee)], "type": "compliance", "due_date": "2026-12-31"},
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
 def test_a_late_approval_never_moves_the_last_inspection_back(world: World) -> None:
     from inspector.extensions import db
     from inspector.licensees.models import Licensee
