@@ -17,12 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inspector.auth.service import require_role
 from inspector.checklists.models import ChecklistItem
 from inspector.db import utcnow
 from inspector.inspections.models import Finding, Inspection
 from inspector.leads.models import INDICATORS, Lead
-from inspector.offices.models import FieldOffice, User
+from inspector.offices.models import User
+from inspector.offices.service import office_in_view
 from inspector.problems import Problem
 
 #: an inspection with findings worth counting: it reached review.
@@ -61,14 +61,8 @@ def period_of(start: date | None, end: date | None) -> Period:
 
 def office_scope(session: Session, actor: User, office_id: uuid.UUID | None) -> uuid.UUID | None:
     """The office the figures cover; None means every office (admins only)."""
-    require_role(actor, "reviewer", "admin")
-    if actor.role == "reviewer":
-        if office_id is not None and office_id != actor.field_office_id:
-            raise Problem("not-found", "No such field office.")
-        return actor.field_office_id
-    if office_id is not None and session.get(FieldOffice, office_id) is None:
-        raise Problem("not-found", "No such field office.")
-    return office_id
+    office = office_in_view(session, actor, office_id)
+    return office.id if office is not None else None
 
 
 # ---- the two things the dialects spell differently ------------------------------------------

@@ -187,6 +187,33 @@ def unlock_user(session: Session, actor: User, user_id: uuid.UUID, address: str 
 OPEN_STATUSES = ("assigned", "in_progress", "submitted", "returned")
 
 
+def office_in_view(
+    session: Session, actor: User, office_id: uuid.UUID | None, *, required: bool = False
+) -> FieldOffice | None:
+    """The office a reviewer or an admin asks about (queues, dashboard).
+
+    A reviewer sees their own office (naming another is a 404, like any object they may
+    not see); an admin any office, or every office (None) unless ``required``.
+    """
+    require_role(actor, "reviewer", "admin")
+    if actor.role == "reviewer":
+        if office_id is not None and office_id != actor.field_office_id:
+            raise Problem("not-found", "No such field office.")
+        office_id = actor.field_office_id
+    if office_id is None:
+        if required:
+            raise Problem(
+                "validation-error",
+                "Name the field office.",
+                errors={"field_office_id": ["required for admins"]},
+            )
+        return None
+    office = session.get(FieldOffice, office_id)
+    if office is None:
+        raise Problem("not-found", "No such field office.")
+    return office
+
+
 def get_office(session: Session, actor: User, office_id: uuid.UUID) -> FieldOffice:
     require_role(actor, "admin")
     office = session.get(FieldOffice, office_id)

@@ -26,6 +26,7 @@ from inspector.inspections.models import Finding, Inspection
 from inspector.leads.models import Lead
 from inspector.licensees.models import Licensee
 from inspector.offices.models import FieldOffice, User
+from inspector.offices.service import office_in_view
 from inspector.problems import Problem
 from inspector.queues import ranking
 from inspector.sync.service import bump, record_written
@@ -40,25 +41,6 @@ MAX_BATCH = 200
 
 
 # ---- whose office ---------------------------------------------------------------------------
-
-
-def office_of(session: Session, actor: User, office_id: uuid.UUID | None) -> FieldOffice:
-    """The office whose ranked list the caller reads: reviewers their own, admins any (named)."""
-    require_role(actor, "admin", "reviewer")
-    if actor.role == "reviewer":
-        if office_id is not None and office_id != actor.field_office_id:
-            raise Problem("not-found", "No such field office.")
-        office_id = actor.field_office_id
-    if office_id is None:
-        raise Problem(
-            "validation-error",
-            "Name the field office.",
-            errors={"field_office_id": ["required for admins"]},
-        )
-    office = session.get(FieldOffice, office_id)
-    if office is None:
-        raise Problem("not-found", "No such field office.")
-    return office
 
 
 def investigator_of(session: Session, actor: User, investigator_id: uuid.UUID, *, lock: bool = False) -> User:
@@ -240,7 +222,8 @@ def ranked_licensees(
     gives one narrow row per licensee and a few grouped counts. Factors are
     spelled out only for the page shown (``with_factors``).
     """
-    office = office_of(session, actor, filters.get("field_office_id"))
+    office = office_in_view(session, actor, filters.get("field_office_id"), required=True)
+    assert office is not None
     query = sa.select(*RANKED_COLUMNS).where(Licensee.field_office_id == office.id)
     if state := filters.get("state"):
         query = query.where(Licensee.premises_state == state)
