@@ -90,6 +90,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
             "security": [{"bearerAuth": []}, {"cookieAuth": []}],
         },
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A moving window: "5 per minute" never lets 10 through across a minute's edge.
+        "RATELIMIT_STRATEGY": "moving-window",
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "FRONTEND_DIST": str(Path(__file__).resolve().parent.parent / "frontend" / "dist"),
     }
