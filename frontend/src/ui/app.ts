@@ -319,7 +319,7 @@ export class InspectorApp extends LitElement {
         ${s.erased
           ? html`<div class="notice warn" role="alert">Too many wrong PINs: this tablet erased its local data and keys.</div>`
           : s.wiped
-            ? html`<div class="notice warn" role="alert">This device was revoked by an administrator; its local data was cleared.</div>`
+            ? html`<div class="notice warn" role="alert">This device was revoked, or its account disabled, by an administrator; its local data was cleared.</div>`
             : nothing}
         <insp-login></insp-login>
       </main>`;
