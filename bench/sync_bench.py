@@ -38,6 +38,7 @@ def make_app(database_url: str) -> Any:
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "LOGIN_RATE_LIMIT": "100000 per minute",
+            "PUSH_RATE_LIMIT": "100000 per minute",  # one device pushes far more than a person would
             "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
         }
     )
@@ -177,17 +178,24 @@ class Bench:
         assert statuses == {"applied": 1000}, statuses
         return seconds
 
-    def bench_push(self, rounds: int = 3) -> dict[str, float]:
-        """Push rounds and limit runs alternate, so background load weighs on both alike; medians."""
+    def bench_push(self, rounds: int = 7) -> dict[str, float]:
+        """Push rounds and limit runs alternate, so background load weighs on both alike.
+
+        The ratio compares the fastest run of each: noise only ever adds time, and the
+        limit's one 1,000-row transaction is bimodal here (~100 ms, or ~190 ms when it
+        happens to open a new WAL segment), which made ratios of medians swing 0.2-0.4.
+        """
         slots = [(i, key) for i in self.inspections(rounds * 160) for key in ITEMS]
         push_times, limit_times = [], []
         for _ in range(rounds):
             push_times.append(self.push_round(slots))
             limit_times.append(self.write_same_rows_with_core([slots.pop() for _ in range(600)]))
-        push_rate = 1000 / statistics.median(push_times)
-        limit_rate = 1000 / statistics.median(limit_times)
+        push_rate = 1000 / min(push_times)
+        limit_rate = 1000 / min(limit_times)
         return {
-            "push_seconds": statistics.median(push_times),
+            "push_seconds": min(push_times),
+            "push_seconds_median": statistics.median(push_times),
+            "limit_seconds_median": statistics.median(limit_times),
             "push_changes_per_s": push_rate,
             "limit_changes_per_s": limit_rate,
             "push_ratio_to_limit": push_rate / limit_rate,
@@ -443,7 +451,7 @@ def main() -> None:
     figures: dict[str, Any] = {}
     figures.update(bench.bench_push())
     print(
-        f"push: 1,000 changes in batches of 100: {figures['push_seconds']:.2f} s, "
+        f"push: 1,000 changes in batches of 100: {figures['push_seconds']:.2f} s (fastest of 7), "
         f"{figures['push_changes_per_s']:.0f} changes/s; core executemany limit "
         f"{figures['limit_changes_per_s']:.0f} changes/s; ratio {figures['push_ratio_to_limit']:.2f}",
         flush=True,
