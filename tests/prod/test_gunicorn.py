@@ -21,7 +21,10 @@ import sqlalchemy as sa
 from bench.prodserver import PASSWORD, Server, free_port, rebuild_database, seed, server_env
 from tests.conftest import PG_URL
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+#: Each pytest-xdist worker counts in a Redis database of its own (13, 12, ...): the tests
+#: clear their counters, and two workers' servers must not clear or fill each other's.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{13 - _WORKER}")
 LIMIT = 4
 PUSH_LIMIT = 5
 
