@@ -221,7 +221,10 @@ def main() -> int:
                 page.get_by_label("Repeat the PIN").fill(PIN)
                 page.get_by_role("button", name="Set PIN").click()
                 page.get_by_role("heading", name="My queue").wait_for()
-                page.wait_for_function(LAST_SYNC, timeout=60_000)
+                # wait_until awaits the promise (page.wait_for_function does not)
+                from tests.browser.support import wait_until
+
+                wait_until(page, LAST_SYNC, timeout=60_000)
                 figures = measure(page, inspection)
                 browser.close()
         finally:

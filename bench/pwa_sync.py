@@ -118,7 +118,11 @@ def main() -> int:
                 page.get_by_label("New PIN").fill(PIN)  # the first login on a device sets a PIN
                 page.get_by_label("Repeat the PIN").fill(PIN)
                 page.get_by_role("button", name="Set PIN").click()
-                page.wait_for_function(
+                # wait_until awaits the promise (page.wait_for_function does not)
+                from tests.browser.support import wait_until
+
+                wait_until(
+                    page,
                     "new Promise(r => { const o = indexedDB.open('inspector'); o.onsuccess = () => {"
                     " const q = o.result.transaction('meta').objectStore('meta').get('last_sync');"
                     " q.onsuccess = () => r(!!(q.result && q.result.value)); }; })",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import struct
+import time
 import zlib
 from typing import Any
 
@@ -41,9 +42,26 @@ def unlock(page: Any, pin: str = DEMO_PIN) -> None:
     expect(page.get_by_role("heading", name="Inspector is locked")).to_have_count(0)
 
 
+def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 20_000) -> Any:
+    """Evaluate ``script`` until it yields something truthy (``timeout`` in ms).
+
+    Not ``page.wait_for_function``: it does not await a promise, and a promise is
+    truthy, so an async predicate there returns at once without waiting.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(script, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout / 1000:.0f} s: {script[:120]}")
+        page.wait_for_timeout(100)
+
+
 def wait_offline_ready(page: Any) -> None:
     """The service worker is active, so the shell is precached."""
-    page.wait_for_function(
+    wait_until(
+        page,
         "navigator.serviceWorker.ready.then(r => !!r.active && r.active.state === 'activated')",
         timeout=20_000,
     )
@@ -51,7 +69,8 @@ def wait_offline_ready(page: Any) -> None:
 
 def wait_synced(page: Any, timeout: float = 20_000) -> None:
     """The last sync finished (meta.last_sync set) and nothing is being synced."""
-    page.wait_for_function(
+    wait_until(
+        page,
         """async () => {
             const rows = await window.__dbAll('meta');
             return rows.some(r => r.key === 'last_sync' && r.value);

@@ -17,6 +17,7 @@ from tests.browser.support import (
     store,
     unlock,
     wait_synced,
+    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -85,4 +86,4 @@ def test_unsent_work_stays_with_its_author(context: Any, page: Any, live_server:
     page.get_by_label("User name").fill("investigator")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="My queue")).to_be_visible()
-    page.wait_for_function("async () => (await window.__dbAll('outbox')).length === 0")
+    wait_until(page, "async () => (await window.__dbAll('outbox')).length === 0")

@@ -23,6 +23,7 @@ from tests.browser.support import (
     unsent_badge,
     wait_offline_ready,
     wait_synced,
+    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -50,9 +51,10 @@ def sync_now(page: Any, base: str) -> None:
     expect(button).to_be_enabled(timeout=30_000)
     before = page.evaluate(LAST_SYNC)
     button.click()
-    page.wait_for_function(
+    wait_until(
+        page,
         f"async (before) => {{ const now = await ({LAST_SYNC})(); return now && now !== before; }}",
-        arg=before,
+        before,
         timeout=30_000,
     )
     expect(page.get_by_test_id("unsent-count")).to_have_text("0", timeout=30_000)
@@ -166,7 +168,7 @@ def test_session_ending_offline_keeps_the_outbox_until_login(
     banner.get_by_label("Password").fill(DEMO_PASSWORD)
     banner.get_by_role("button", name="Log in").last.click()
     expect(page.get_by_role("alert").filter(has_text="Your session ended")).to_have_count(0)
-    page.wait_for_function("async () => (await window.__dbAll('outbox')).length === 0")
+    wait_until(page, "async () => (await window.__dbAll('outbox')).length === 0")
     # The server has both answers (the outbox empties as receipts arrive; ask until it has).
     wanted = {keys[0]: "not_applicable", keys[1]: "compliant"}
     deadline = time.monotonic() + 15
