@@ -26,7 +26,17 @@ DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
 
 #: Bodies we accept besides JSON: blob uploads carry their own media type.
 RAW_BODY_PREFIXES = ("/api/v1/blobs/",)
+
+
 #: Paths that take a file upload as multipart/form-data instead of JSON.
+def attachment(body: bytes, mimetype: str, filename: str) -> Response:
+    """A private download (a report, a referral packet): saved under its name, never cached."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 MULTIPART_PATHS = ("/api/v1/licensee-imports",)
 
 #: What a client-chosen X-Request-Id may look like.

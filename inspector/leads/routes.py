@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, request
+from flask import request
 from flask.views import MethodView
 from flask_jwt_extended import current_user, jwt_required
 from flask_smorest import Blueprint
@@ -24,6 +24,7 @@ from inspector.leads.schemas import (
     ReferSchema,
 )
 from inspector.pagination import PAGE_ARGS, page_of
+from inspector.web import attachment
 
 blp = Blueprint("leads", __name__, description="Investigative leads (need-to-know).")
 
@@ -75,10 +76,7 @@ class LeadReferralPacket(MethodView):
     def get(self, lead_id: uuid.UUID) -> Any:
         """A PDF of the referred lead for the receiving agency (audited)."""
         pdf = service.referral_packet(db.session(), current_user, lead_id, request.remote_addr)
-        response = Response(pdf, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'attachment; filename="lead-{lead_id}.pdf"'
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return attachment(pdf, "application/pdf", f"lead-{lead_id}.pdf")
 
 
 @blp.route("/leads/<uuid:lead_id>/refer")

@@ -14,6 +14,7 @@ from inspector.db import utcnow
 from inspector.extensions import db
 from inspector.inspections.schemas import InspectionQueryArgsSchema
 from inspector.reports import service
+from inspector.web import attachment
 
 blp = Blueprint("reports", __name__, description="Printable inspection reports and CSV exports.")
 
@@ -29,10 +30,7 @@ class InspectionReport(MethodView):
     def get(self, inspection_id: uuid.UUID) -> Any:
         """The printable report of a submitted or approved inspection (audited)."""
         pdf = service.inspection_report(db.session(), current_user, inspection_id, request.remote_addr)
-        response = Response(pdf, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'attachment; filename="inspection-{inspection_id}.pdf"'
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return attachment(pdf, "application/pdf", f"inspection-{inspection_id}.pdf")
 
 
 @blp.route("/inspections/export.csv")
