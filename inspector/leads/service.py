@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -59,6 +59,7 @@ FULL_FIELDS = (
 )
 #: the PostgreSQL advisory lock that serialises deconfliction (any fixed 64-bit number).
 DECONFLICT_LOCK = 0x1EAD_DEC0
+LOCK_HOLDER_KEY = "inspector.deconfliction_lock"
 _SERIAL_NOISE = re.compile(r"[\s\-\u2010-\u2015]+")
 
 
@@ -304,7 +305,20 @@ class MatchKey:
     make: str | None = None
 
 
-def match_keys(lead: Lead) -> set[MatchKey]:
+class Matchable(Protocol):
+    """What match keys are made of: a Lead, or a row of these columns."""
+
+    @property
+    def deleted_at(self) -> datetime | None: ...
+    @property
+    def firearms(self) -> list[dict[str, Any]] | None: ...
+    @property
+    def subjects(self) -> list[dict[str, Any]] | None: ...
+    @property
+    def licensee_id(self) -> uuid.UUID | None: ...
+
+
+def match_keys(lead: Matchable) -> set[MatchKey]:
     """What this lead can be matched by (nothing once deleted)."""
     if lead.deleted_at is not None:
         return set()
@@ -328,10 +342,16 @@ def lock_deconfliction(session: Session) -> None:
     Two leads on one gun saved at the same moment would each miss the other's
     uncommitted keys. Lead writers take this before locking lead rows (push does
     when its batch holds leads), so flagging another lead never waits on a row
-    that a writer waiting for this lock holds. Taking it again is harmless.
+    that a writer waiting for this lock holds. Taking it again is harmless, and skipped
+    within the transaction (or savepoint) that took it.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": DECONFLICT_LOCK})
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    holder = session.get_nested_transaction() or session.get_transaction()
+    if holder is not None and session.info.get(LOCK_HOLDER_KEY) is holder:
+        return
+    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": DECONFLICT_LOCK})
+    session.info[LOCK_HOLDER_KEY] = session.get_nested_transaction() or session.get_transaction()
 
 
 def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
@@ -340,14 +360,15 @@ def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
 
 def _store_keys(session: Session, keys: dict[uuid.UUID, set[MatchKey]]) -> None:
     """Replace the match keys of these leads: one delete, one insert."""
-    session.execute(sa.delete(LeadMatchKey).where(LeadMatchKey.lead_id.in_(list(keys))))
+    table = LeadMatchKey.__table__
+    session.execute(sa.delete(table).where(table.c.lead_id.in_(list(keys))))  # type: ignore[arg-type]
     rows = [
         {"lead_id": lead_id, "kind": k.kind, "key_hash": k.key_hash, "make": k.make}
         for lead_id, lead_keys in keys.items()
         for k in lead_keys
     ]
     if rows:
-        session.execute(sa.insert(LeadMatchKey), rows)
+        session.execute(sa.insert(table), rows)  # type: ignore[arg-type]  # Core: no ORM bulk path
 
 
 def _found_matches(
@@ -394,13 +415,16 @@ def deconflict(
         return
     session.flush()
     lock_deconfliction(session)
-    leads = {
-        lead.id: lead
-        for lead in session.scalars(
-            sa.select(Lead).where(Lead.id.in_(ids)).execution_options(populate_existing=True)
+    # Plain rows, not Lead objects: only a lead whose count changes is loaded as one.
+    stored = {
+        row.id: row
+        for row in session.execute(
+            sa.select(
+                Lead.id, Lead.deleted_at, Lead.firearms, Lead.subjects, Lead.licensee_id, Lead.match_count
+            ).where(Lead.id.in_(ids))
         )
     }
-    keys = {lead_id: match_keys(lead) for lead_id, lead in leads.items()}
+    keys = {lead_id: match_keys(row) for lead_id, row in stored.items()}
     _store_keys(session, keys)
     found = _found_matches(session, keys)
     existing_rows = session.execute(
@@ -408,7 +432,6 @@ def deconflict(
             sa.or_(LeadMatch.lead_a.in_(ids), LeadMatch.lead_b.in_(ids))
         )
     ).all()
-    affected: set[uuid.UUID] = set(leads)
     gone_all: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
     new_all: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
     for lead_id in keys:
@@ -416,6 +439,11 @@ def deconflict(
         existing = {(a, b, kind) for a, b, kind in existing_rows if lead_id in (a, b)}
         gone_all |= existing - wanted
         new_all |= wanted - existing
+    if not gone_all and not new_all:
+        # The common case (a lead matching nothing new): the counts stand unless one is stale.
+        counts = _counts_from(existing_rows, stored)
+        if all(row.match_count == counts[lead_id] for lead_id, row in stored.items()):
+            return
     if gone_all:
         session.execute(
             sa.delete(LeadMatch.__table__).where(  # type: ignore[arg-type]
@@ -428,21 +456,17 @@ def deconflict(
     if new_all:
         now = utcnow()
         session.execute(
-            sa.insert(LeadMatch),
+            sa.insert(LeadMatch.__table__),  # type: ignore[arg-type]
             [{"lead_a": a, "lead_b": b, "kind": kind, "created_at": now} for a, b, kind in new_all],
         )
-    affected.update(x for a, b, _kind in gone_all | new_all for x in (a, b))
+    affected = set(stored) | {x for a, b, _kind in gone_all | new_all for x in (a, b)}
     counts = match_counts(session, affected)
-    others = affected - set(leads)
-    if others:
-        leads.update(
-            {
-                lead.id: lead
-                for lead in session.scalars(
-                    sa.select(Lead).where(Lead.id.in_(others)).execution_options(populate_existing=True)
-                )
-            }
+    leads = {
+        lead.id: lead
+        for lead in session.scalars(
+            sa.select(Lead).where(Lead.id.in_(affected)).execution_options(populate_existing=True)
         )
+    }
     flagged = []
     for lead_id in sorted(affected, key=str):
         lead = leads.get(lead_id)
@@ -454,6 +478,15 @@ def deconflict(
             bump(lead)
             flagged.append(lead)
     records_written(session, "lead", flagged, user_id=user_id)
+
+
+def _counts_from(rows: Iterable[Any], leads: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many other leads each of ``leads`` matches, from match rows that hold all of theirs."""
+    others: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for a, b, *_ in rows:
+        others[a].add(b)
+        others[b].add(a)
+    return {lead_id: len(others[lead_id]) for lead_id in leads}
 
 
 def rebuild_match_keys(session: Session, *, batch: int = 500) -> int:
@@ -479,16 +512,12 @@ def match_counts(session: Session, lead_ids: Iterable[uuid.UUID]) -> dict[uuid.U
     ids = list(lead_ids)
     if not ids:
         return {}
-    others: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     rows = session.execute(
         sa.select(LeadMatch.lead_a, LeadMatch.lead_b).where(
             sa.or_(LeadMatch.lead_a.in_(ids), LeadMatch.lead_b.in_(ids))
         )
     )
-    for a, b in rows:
-        others[a].add(b)
-        others[b].add(a)
-    return {lead_id: len(others[lead_id]) for lead_id in ids}
+    return _counts_from(rows, ids)
 
 
 def matches_of(session: Session, actor: User, lead_id: uuid.UUID) -> list[dict[str, Any]]:

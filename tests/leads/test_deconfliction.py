@@ -275,3 +275,51 @@ def test_rebuilding_match_keys_after_the_secret_changes(world: World) -> None:
         assert match["kind"] == "subject" and match["matched_office"] == "Phoenix"
     finally:
         world.app.config["LEAD_MATCH_SECRET"] = old
+
+
+def test_a_stale_match_count_is_corrected_when_the_matches_stand(world: World) -> None:
+    """Deconflicting a lead whose matches did not change still fixes a count that drifted."""
+    from inspector.extensions import db
+    from inspector.leads.models import Lead
+    from inspector.leads.service import deconflict
+
+    ours = push_lead(device(world, world.investigator), firearms=[firearm("ST-1")])
+    push_lead(device(world, world.investigator_other), firearms=[firearm("ST-1")])
+    with world.app.app_context():
+        db.session.execute(sa.update(Lead).where(Lead.id == ours).values(match_count=5))
+        db.session.commit()
+        deconflict(db.session(), [ours], user_id=None)
+        db.session.commit()
+    assert lead_row(world, ours).match_count == 1
+
+
+def test_the_deconfliction_lock_is_taken_once_per_transaction(world: World, backend: str) -> None:
+    from sqlalchemy import event
+
+    from inspector.extensions import db
+    from inspector.leads.service import lock_deconfliction
+
+    if backend != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's")
+    with world.app.app_context():
+        taken: list[str] = []
+
+        def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+            if "pg_advisory_xact_lock" in statement:
+                taken.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            session = db.session()
+            lock_deconfliction(session)
+            lock_deconfliction(session)
+            assert len(taken) == 1
+            with session.begin_nested():
+                lock_deconfliction(session)  # a savepoint may be rolled back: it takes its own
+            assert len(taken) == 2
+            session.commit()
+            lock_deconfliction(session)  # a new transaction takes it again
+            assert len(taken) == 3
+            session.rollback()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
