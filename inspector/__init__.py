@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, error handling, areas, front end."""
-    from inspector import cors, limits, ops, web
+    from inspector import cors, jsonio, limits, ops, web
     from inspector.config import load_config
     from inspector.db import configure_postgresql, configure_sqlite
     from inspector.extensions import api, db, jwt, limiter, migrate
@@ -18,6 +18,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from inspector.problems import register_problem_handlers
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    jsonio.init_app(app)
     app.config.update(load_config(app.instance_path, overrides))
     os.makedirs(app.instance_path, exist_ok=True)
 

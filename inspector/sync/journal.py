@@ -16,11 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from inspector.bulk import insert_many
 from inspector.db import utcnow
 from inspector.sync.models import FeedCounter, FeedEntry, RecordVersion
 
 PENDING_KEY = "inspector.pending_feed"
 FEED = cast(sa.Table, FeedEntry.__table__)
+VERSIONS = cast(sa.Table, RecordVersion.__table__)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,7 @@ def version_row(
 
 
 def insert_versions(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(sa.insert(RecordVersion.__table__), rows)  # type: ignore[arg-type]  # Core: cheaper per row
+    insert_many(session, VERSIONS, rows)
 
 
 def touch_feed(session: Session, touches: list[FeedTouch]) -> None:

@@ -26,9 +26,11 @@ from sqlalchemy.orm import Session
 
 from inspector.auth.models import Device
 from inspector.blobs.models import BlobHolder, RecordBlob
+from inspector.bulk import insert_many
 from inspector.checklists.models import ChecklistItem
 from inspector.checklists.service import current_checklist
 from inspector.db import utcnow
+from inspector.fastload import fast_loader
 from inspector.inspections import rules
 from inspector.inspections.models import Finding, Inspection
 from inspector.leads.models import Lead
@@ -37,7 +39,7 @@ from inspector.offices.models import User
 from inspector.problems import Problem
 from inspector.sync import merge
 from inspector.sync.entities import SYNCED, EntitySpec, to_json
-from inspector.sync.journal import FeedTouch, Scope, touch_feed, version_row
+from inspector.sync.journal import FeedTouch, Scope, insert_versions, touch_feed, version_row
 from inspector.sync.models import Conflict, RecordVersion, RejectedChange, SyncReceipt
 from inspector.sync.scope import can_see, scope_of_state
 
@@ -46,10 +48,9 @@ TABLES: dict[str, sa.Table] = {
     "finding": Finding.__table__,  # type: ignore[dict-item]
     "lead": Lead.__table__,  # type: ignore[dict-item]
 }
-#: bookkeeping tables, written with Core executemany (the ORM's bulk path costs more per row).
-VERSIONS, CONFLICTS, REJECTED, RECEIPTS, RECORD_BLOBS = (
-    cast(sa.Table, model.__table__)
-    for model in (RecordVersion, Conflict, RejectedChange, SyncReceipt, RecordBlob)
+#: bookkeeping tables, written with ``insert_many`` (the ORM's bulk path costs more per row).
+CONFLICTS, REJECTED, RECEIPTS, RECORD_BLOBS = (
+    cast(sa.Table, model.__table__) for model in (Conflict, RejectedChange, SyncReceipt, RecordBlob)
 )
 #: moves a device may make (besides staying put); review moves are the server's.
 DEVICE_STATUS_MOVES = {("assigned", "in_progress"), ("in_progress", "submitted"), ("returned", "in_progress")}
@@ -59,10 +60,15 @@ LEAD_RETENTION = timedelta(days=730)
 Key = tuple[str, uuid.UUID]
 
 
+def essence(change: dict[str, Any]) -> bytes:
+    """What makes two sends of one op the same op (seq and client_time may differ on replay),
+    as canonical JSON: hashed for idempotency, and measured against the per-change limit."""
+    kept = {k: change.get(k) for k in ("entity", "id", "action", "base_version", "fields")}
+    return json.dumps(kept, sort_keys=True, default=str).encode()
+
+
 def payload_hash(change: dict[str, Any]) -> str:
-    """What makes two sends of one op the same op (seq and client_time may differ on replay)."""
-    essence = {k: change.get(k) for k in ("entity", "id", "action", "base_version", "fields")}
-    return hashlib.sha256(json.dumps(essence, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(essence(change)).hexdigest()
 
 
 @dataclass
@@ -290,7 +296,8 @@ def record_at(session: Session, entity: str, record_id: uuid.UUID, version: int)
 def decide(ctx: PushContext, change: dict[str, Any]) -> Outcome:
     """Every change ends in exactly one receipt (promise 1)."""
     op_id: uuid.UUID = change["op_id"]
-    digest = payload_hash(change)
+    canonical = essence(change)
+    digest = hashlib.sha256(canonical).hexdigest()
     earlier = ctx.receipts.get(op_id)
     if earlier is not None:
         if earlier["payload_hash"] == digest:
@@ -303,6 +310,8 @@ def decide(ctx: PushContext, change: dict[str, Any]) -> Outcome:
             store_receipt=False,
         )
     try:
+        if len(canonical) > ctx.limit:
+            raise Problem("payload-too-large", f"One change may be at most {ctx.limit} bytes.")
         return apply_change(ctx, change, digest)
     except Problem as problem:
         return rejected(ctx, change, digest, problem)
@@ -407,8 +416,6 @@ def _validation(errors: dict[str, Any], detail: str = "Some fields are invalid."
 def check_shape(
     ctx: PushContext, change: dict[str, Any]
 ) -> tuple[EntitySpec, uuid.UUID, str, dict[str, Any]]:
-    if len(json.dumps(change, default=str)) > ctx.limit:
-        raise Problem("payload-too-large", f"One change may be at most {ctx.limit} bytes.")
     entity = change.get("entity")
     if entity not in SYNCED:
         raise _validation({"entity": [f"unknown entity; devices write {', '.join(SYNCED)}"]})
@@ -441,6 +448,9 @@ def check_shape(
 
 
 def load_fields(spec: EntitySpec, fields: dict[str, Any]) -> dict[str, Any]:
+    loaded = fast_loader(spec.loader)(fields)
+    if loaded is not None:
+        return loaded
     try:
         return dict(spec.loader.load(fields, partial=True))
     except ma.ValidationError as error:
@@ -910,8 +920,7 @@ def write(ctx: PushContext, outcomes: list[Outcome]) -> None:
             by_table_update[key[0]].append(state)
     for entity in ("inspection", "finding", "lead"):
         table = TABLES[entity]
-        if by_table_insert[entity]:
-            session.execute(sa.insert(table), by_table_insert[entity])
+        insert_many(session, table, by_table_insert[entity])
         if by_table_update[entity]:
             columns = [c.name for c in table.columns if c.name != "id"]
             statement = (
@@ -924,18 +933,11 @@ def write(ctx: PushContext, outcomes: list[Outcome]) -> None:
                 [{"_id": s["id"], **{c: s[c] for c in columns}} for s in by_table_update[entity]],
                 execution_options={"synchronize_session": False},
             )
-    versions = [row for o in outcomes for row in o.version_rows]
-    if versions:
-        session.execute(sa.insert(VERSIONS), versions)
+    insert_versions(session, [row for o in outcomes for row in o.version_rows])
     conflicts = [row for o in outcomes for row in o.conflict_rows]
-    if conflicts:
-        session.execute(sa.insert(CONFLICTS), conflicts)
-    rejects = [o.rejected_row for o in outcomes if o.rejected_row]
-    if rejects:
-        session.execute(sa.insert(REJECTED), rejects)
-    receipts = [o.receipt_row for o in outcomes if o.receipt_row]
-    if receipts:
-        session.execute(sa.insert(RECEIPTS), receipts)
+    insert_many(session, CONFLICTS, conflicts)
+    insert_many(session, REJECTED, [o.rejected_row for o in outcomes if o.rejected_row])
+    insert_many(session, RECEIPTS, [o.receipt_row for o in outcomes if o.receipt_row])
     blobs = {(r["entity"], r["record_id"], r["sha256"]): r for o in outcomes for r in o.record_blob_rows}
     if blobs:
         upsert_record_blobs(session, list(blobs.values()))
@@ -964,8 +966,7 @@ def upsert_record_blobs(session: Session, rows: list[dict[str, Any]]) -> None:
     }
     new_rows = [r for r in rows if (r["entity"], r["record_id"], r["sha256"]) not in existing]
     old_rows = [r for r in rows if (r["entity"], r["record_id"], r["sha256"]) in existing and r["proven"]]
-    if new_rows:
-        session.execute(sa.insert(RECORD_BLOBS), new_rows)
+    insert_many(session, RECORD_BLOBS, new_rows)
     for r in old_rows:
         session.execute(
             sa.update(RecordBlob)
