@@ -26,7 +26,9 @@ OPTIONS = (
 
 class OrjsonProvider(DefaultJSONProvider):
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        if kwargs:  # an explicit request for the standard library's options
+        # ``response()`` (jsonify) asks for compact separators; indenting (debug) and any
+        # other option are the standard library's.
+        if kwargs.get("indent") is not None or set(kwargs) - {"indent", "separators"}:
             return super().dumps(obj, **kwargs)
         try:
             return orjson.dumps(obj, default=self.default, option=OPTIONS).decode()

@@ -38,5 +38,6 @@ def test_what_orjson_refuses_is_written_by_the_standard_library(app: Flask) -> N
 
 
 def test_responses_use_it(app: Flask) -> None:
-    body = app.test_client().get("/healthz").get_data(as_text=True)
-    assert ": " not in body  # orjson writes compact JSON; the standard library would not here
+    # orjson writes UTF-8 where the standard library (ensure_ascii) would escape
+    assert app.json.response({"text": "é"}).get_data(as_text=True).strip() == '{"text":"é"}'
+    assert app.test_client().get("/healthz").get_data(as_text=True).strip() == '{"status":"ok"}'

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inspector.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from inspector.offices.models import User
 
 
 class Device(Base):
@@ -51,3 +55,6 @@ class TokenFamily(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    #: loaded with the family when a token is checked, so the user lookup that follows is free.
+    user: Mapped[User] = relationship(lazy="raise")

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from inspector.audit import service as audit
 from inspector.auth import totp
@@ -163,13 +163,22 @@ def bind_device(session: Session, user: User, device_id: uuid.UUID, user_agent: 
     return device
 
 
-def check_token(session: Session, payload: dict[str, Any], address: str | None = None) -> Problem | None:
-    """Decide whether a decoded token may be used now; notes the family's last contact.
+def token_family(session: Session, payload: dict[str, Any]) -> TokenFamily | None:
+    """The login a token belongs to, read with its user: while the caller holds the family,
+    the user lookup that follows finds the user in the session (one query, not two)."""
+    if not payload.get("fam"):
+        return None
+    return session.get(TokenFamily, uuid.UUID(payload["fam"]), options=[joinedload(TokenFamily.user)])
+
+
+def check_token(
+    session: Session, family: TokenFamily | None, payload: dict[str, Any], address: str | None = None
+) -> Problem | None:
+    """Decide whether a decoded token (of ``family``) may be used now; notes the family's last contact.
 
     A spent refresh token presented again more than 30 seconds after its
     rotation revokes the whole family (someone else holds a copy).
     """
-    family = session.get(TokenFamily, uuid.UUID(payload["fam"])) if payload.get("fam") else None
     problem = family_problem(family, payload)
     if problem is not None or family is None:
         return problem

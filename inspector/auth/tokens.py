@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 
 from inspector.auth.models import Device, TokenFamily
@@ -101,7 +101,9 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
     def _is_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
         from inspector.auth import service
 
-        problem = service.check_token(db.session(), payload, request.remote_addr)
+        family = service.token_family(db.session(), payload)
+        g.token_family = family  # held for the request, and with it the user (see token_family)
+        problem = service.check_token(db.session(), family, payload, request.remote_addr)
         if problem is not None:
             request.environ["inspector.token_problem"] = problem
             return True

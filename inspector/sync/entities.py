@@ -27,8 +27,14 @@ from inspector.timestamps import rfc3339
 DIGEST = ma.validate.Regexp(r"^[0-9a-f]{64}$", error="a lower-case SHA-256 hex digest")
 
 
+#: values that are their own JSON form (the common case, checked first).
+PLAIN = frozenset({str, int, bool, float, list, dict, type(None)})
+
+
 def to_json(value: Any) -> Any:
     """One canonical JSON form per value, so equal values compare equal in merges."""
+    if type(value) in PLAIN:
+        return value
     if isinstance(value, datetime):
         return rfc3339(value)
     if isinstance(value, uuid.UUID):
@@ -61,6 +67,16 @@ class SubjectSchema(ma.Schema):
 @cache
 def _loader(schema: type[ma.Schema]) -> ma.Schema:
     return schema()
+
+
+@cache
+def _client_fields(schema: type[ma.Schema]) -> tuple[str, ...]:
+    return tuple(schema._declared_fields)
+
+
+@cache
+def _doc_fields(schema: type[ma.Schema], server_fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(("id", "version", *_client_fields(schema), *server_fields[1:])))
 
 
 def _text(maximum: int) -> ma.fields.String:
@@ -143,7 +159,12 @@ class EntitySpec:
 
     @property
     def client_fields(self) -> tuple[str, ...]:
-        return tuple(self.fields_schema._declared_fields)
+        return _client_fields(self.fields_schema)
+
+    @property
+    def doc_fields(self) -> tuple[str, ...]:
+        """The fields of the record a device receives, in order."""
+        return _doc_fields(self.fields_schema, self.server_fields)
 
     @property
     def loader(self) -> ma.Schema:
@@ -156,8 +177,7 @@ class EntitySpec:
 
     def record_doc(self, record: Any) -> dict[str, Any]:
         """The whole record as a device receives it."""
-        names = ("id", "version", *self.client_fields, *self.server_fields[1:])
-        return {name: to_json(getattr(record, name)) for name in dict.fromkeys(names)}
+        return {name: to_json(getattr(record, name)) for name in self.doc_fields}
 
 
 INSPECTION = EntitySpec(

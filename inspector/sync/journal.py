@@ -127,11 +127,12 @@ def rescope_feed(session: Session, entity: str, record_ids: list[uuid.UUID], sco
 
 def allocate_positions(session: Session, count: int) -> int:
     """Take ``count`` positions; returns the first. Holds the counter row lock until commit."""
+    counter = cast(sa.Table, FeedCounter.__table__)
     top = session.execute(
-        sa.update(FeedCounter)
-        .where(FeedCounter.id == 1)
-        .values(value=FeedCounter.value + count)
-        .returning(FeedCounter.value)
+        sa.update(counter)
+        .where(counter.c.id == 1)
+        .values(value=counter.c.value + count)
+        .returning(counter.c.value)
     ).scalar_one()
     return int(top) - count + 1
 

@@ -48,6 +48,7 @@ TABLES: dict[str, sa.Table] = {
     "finding": Finding.__table__,  # type: ignore[dict-item]
     "lead": Lead.__table__,  # type: ignore[dict-item]
 }
+COLUMNS = {name: tuple(column.name for column in table.columns) for name, table in TABLES.items()}
 #: bookkeeping tables, written with ``insert_many`` (the ORM's bulk path costs more per row).
 CONFLICTS, REJECTED, RECEIPTS, RECORD_BLOBS = (
     cast(sa.Table, model.__table__) for model in (Conflict, RejectedChange, SyncReceipt, RecordBlob)
@@ -266,8 +267,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 
 def _doc(spec: EntitySpec, state: dict[str, Any]) -> dict[str, Any]:
-    names = ("id", "version", *spec.client_fields, *spec.server_fields[1:])
-    return {name: to_json(state.get(name)) for name in dict.fromkeys(names)}
+    return {name: to_json(state.get(name)) for name in spec.doc_fields}
 
 
 def _client_state(spec: EntitySpec, state: dict[str, Any]) -> dict[str, Any]:
@@ -509,7 +509,7 @@ def create(
     missing = [name for name in spec.required_on_create if loaded.get(name) is None]
     if missing:
         raise _validation({name: ["required on create"] for name in missing})
-    state: dict[str, Any] = {column.name: None for column in TABLES[spec.name].columns}
+    state: dict[str, Any] = dict.fromkeys(COLUMNS[spec.name])
     state.update({name: make() for name, make in spec.defaults.items()})
     state.update(loaded)
     state.update(
@@ -1006,13 +1006,13 @@ def push(
 
 def note_last_seq(session: Session, device_id: uuid.UUID, seq: int) -> int:
     """Raise the device's highest receipted seq (never lower it); one statement."""
-    value = sa.case((Device.last_seq > seq, Device.last_seq), else_=seq)
+    devices = cast(sa.Table, Device.__table__)  # Core: the ORM's bulk update costs more
+    value = sa.case((devices.c.last_seq > seq, devices.c.last_seq), else_=seq)
     last = session.execute(
-        sa.update(Device)
-        .where(Device.id == device_id)
+        sa.update(devices)
+        .where(devices.c.id == device_id)
         .values(last_seq=value, last_seen_at=utcnow())
-        .returning(Device.last_seq),
-        execution_options={"synchronize_session": False},
+        .returning(devices.c.last_seq)
     ).scalar()
     return int(last if last is not None else seq)
 

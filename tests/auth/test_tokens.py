@@ -343,3 +343,27 @@ def test_activity_keeps_a_session_alive(world: World) -> None:
     # That request counted as contact: the idle clock starts again.
     assert utcnow() - family_row(world.app, pair["refresh"])["last_seen_at"] < timedelta(minutes=1)
     assert refresh(world, pair["refresh"]).status_code == 200
+
+
+def test_checking_a_token_reads_its_family_and_user_in_one_query(world: World) -> None:
+    """Every authenticated request pays this; the user comes with the family."""
+    from sqlalchemy import event
+
+    from inspector.extensions import db
+
+    client = world.client(world.investigator)
+    client.get(f"{API}/auth/me")  # the family's last contact is noted: a write, once a minute
+    statements: list[str] = []
+    with world.app.app_context():
+        engine = db.engine
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(f"{API}/auth/me").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    reads = [s for s in statements if "FROM token_families" in s or "FROM users" in s]
+    assert len(reads) == 1 and "JOIN users" in reads[0], statements
