@@ -56,5 +56,7 @@ class TokenFamily(Base):
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
 
-    #: loaded with the family when a token is checked, so the user lookup that follows is free.
+    #: loaded with the family when a token is checked, so the lookups that follow (the user;
+    #: the device's last receipted seq in a push) find them in the session.
     user: Mapped[User] = relationship(lazy="raise")
+    device: Mapped[Device | None] = relationship(lazy="raise")

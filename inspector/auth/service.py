@@ -164,11 +164,15 @@ def bind_device(session: Session, user: User, device_id: uuid.UUID, user_agent: 
 
 
 def token_family(session: Session, payload: dict[str, Any]) -> TokenFamily | None:
-    """The login a token belongs to, read with its user: while the caller holds the family,
-    the user lookup that follows finds the user in the session (one query, not two)."""
+    """The login a token belongs to, read with its user and device: while the caller holds the
+    family, the lookups that follow find both in the session (one query, not three)."""
     if not payload.get("fam"):
         return None
-    return session.get(TokenFamily, uuid.UUID(payload["fam"]), options=[joinedload(TokenFamily.user)])
+    return session.get(
+        TokenFamily,
+        uuid.UUID(payload["fam"]),
+        options=[joinedload(TokenFamily.user), joinedload(TokenFamily.device)],
+    )
 
 
 def check_token(

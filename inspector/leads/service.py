@@ -11,7 +11,7 @@ import hmac
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -358,10 +358,12 @@ def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
     return (a, b) if str(a) < str(b) else (b, a)
 
 
-def _store_keys(session: Session, keys: dict[uuid.UUID, set[MatchKey]]) -> None:
-    """Replace the match keys of these leads: one delete, one insert."""
+def _store_keys(session: Session, keys: dict[uuid.UUID, set[MatchKey]], new: Collection[uuid.UUID]) -> None:
+    """Replace the match keys of these leads: one delete (none for new leads), one insert."""
     table = LeadMatchKey.__table__
-    session.execute(sa.delete(table).where(table.c.lead_id.in_(list(keys))))  # type: ignore[arg-type]
+    older = [lead_id for lead_id in keys if lead_id not in new]
+    if older:
+        session.execute(sa.delete(table).where(table.c.lead_id.in_(older)))  # type: ignore[arg-type]
     rows = [
         {"lead_id": lead_id, "kind": k.kind, "key_hash": k.key_hash, "make": k.make}
         for lead_id, lead_keys in keys.items()
@@ -405,9 +407,15 @@ def deconflict(
     *,
     user_id: uuid.UUID | None,
     journaled_by_caller: set[uuid.UUID] | None = None,
+    written: Mapping[uuid.UUID, Matchable] | None = None,
+    new: Collection[uuid.UUID] = (),
 ) -> None:
     """Refresh the match keys and matches of leads just written, and flag every lead whose
-    matches changed (``match_count``; a new version each, unless its caller journals it)."""
+    matches changed (``match_count``; a new version each, unless its caller journals it).
+
+    A caller that has the leads as written passes them (``written``, with ``match_count``),
+    and names those it created in this transaction (``new``: no keys or matches yet).
+    """
     from inspector.sync.service import bump, records_written
 
     ids = list(dict.fromkeys(lead_ids))
@@ -415,23 +423,31 @@ def deconflict(
         return
     session.flush()
     lock_deconfliction(session)
-    # Plain rows, not Lead objects: only a lead whose count changes is loaded as one.
-    stored = {
-        row.id: row
-        for row in session.execute(
-            sa.select(
-                Lead.id, Lead.deleted_at, Lead.firearms, Lead.subjects, Lead.licensee_id, Lead.match_count
-            ).where(Lead.id.in_(ids))
-        )
-    }
+    stored: Mapping[uuid.UUID, Any]
+    if written is not None and all(lead_id in written for lead_id in ids):
+        stored = {lead_id: written[lead_id] for lead_id in ids}
+    else:  # plain rows, not Lead objects: only a lead whose count changes is loaded as one
+        stored = {
+            row.id: row
+            for row in session.execute(
+                sa.select(
+                    Lead.id, Lead.deleted_at, Lead.firearms, Lead.subjects, Lead.licensee_id, Lead.match_count
+                ).where(Lead.id.in_(ids))
+            )
+        }
     keys = {lead_id: match_keys(row) for lead_id, row in stored.items()}
-    _store_keys(session, keys)
+    _store_keys(session, keys, new)
     found = _found_matches(session, keys)
-    existing_rows = session.execute(
-        sa.select(LeadMatch.lead_a, LeadMatch.lead_b, LeadMatch.kind).where(
-            sa.or_(LeadMatch.lead_a.in_(ids), LeadMatch.lead_b.in_(ids))
-        )
-    ).all()
+    older = [lead_id for lead_id in ids if lead_id not in new]
+    existing_rows = (
+        session.execute(
+            sa.select(LeadMatch.lead_a, LeadMatch.lead_b, LeadMatch.kind).where(
+                sa.or_(LeadMatch.lead_a.in_(older), LeadMatch.lead_b.in_(older))
+            )
+        ).all()
+        if older
+        else []
+    )
     gone_all: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
     new_all: set[tuple[uuid.UUID, uuid.UUID, str]] = set()
     for lead_id in keys:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, cast
 
 import marshmallow as ma
@@ -157,7 +158,13 @@ class PushContext:
             inspection_refs |= {lead["inspection_id"]} - {None}
             licensee_refs |= {lead["licensee_id"]} - {None}
         self._load_states("inspection", ids["inspection"] | inspection_refs)
-        licensee_refs |= {s["licensee_id"] for k, s in self.states.items() if k[0] == "inspection"}
+        # an inspection changed here may be submitted, which reads its licensee (findings only
+        # name their inspection: its licensee is not needed)
+        licensee_refs |= {
+            s["licensee_id"]
+            for k, s in self.states.items()
+            if k[0] == "inspection" and k[1] in ids["inspection"]
+        }
         if licensee_refs:
             for row in session.execute(
                 sa.select(Licensee.__table__).where(Licensee.id.in_(licensee_refs))
@@ -951,7 +958,13 @@ def write(ctx: PushContext, outcomes: list[Outcome]) -> None:
     if lead_ids := [key[1] for key in touched if key[0] == "lead"]:
         from inspector.leads.service import deconflict
 
-        deconflict(session, lead_ids, user_id=ctx.actor.id)
+        deconflict(
+            session,
+            lead_ids,
+            user_id=ctx.actor.id,
+            written={i: SimpleNamespace(**ctx.states[("lead", i)]) for i in lead_ids},
+            new={i for i in lead_ids if ("lead", i) in ctx.new},
+        )
 
 
 def upsert_record_blobs(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -991,8 +1004,9 @@ def push(
     locked), so a failed batch write rolls the transaction back whole and the
     slow path starts from fresh reads.
     """
-    receipted_up_to = session.scalar(sa.select(Device.last_seq).where(Device.id == device_id))
-    ctx = PushContext(session, actor, device_id, changes, receipted_up_to=receipted_up_to or 0)
+    device = session.get(Device, device_id)  # read with the session's token, as a rule
+    receipted_up_to = device.last_seq if device is not None else 0
+    ctx = PushContext(session, actor, device_id, changes, receipted_up_to=receipted_up_to)
     outcomes = [decide(ctx, change) for change in changes]
     try:
         write(ctx, outcomes)
