@@ -30,7 +30,7 @@ from inspector.blobs.models import BlobHolder, RecordBlob
 from inspector.bulk import insert_many
 from inspector.checklists.models import ChecklistItem
 from inspector.checklists.service import current_checklist
-from inspector.db import utcnow
+from inspector.db import among, utcnow
 from inspector.fastload import fast_loader
 from inspector.inspections import rules
 from inspector.inspections.models import Finding, Inspection
@@ -126,7 +126,7 @@ class PushContext:
         if op_ids:
             for row in session.execute(
                 sa.select(SyncReceipt.__table__).where(
-                    SyncReceipt.device_id == self.device_id, SyncReceipt.op_id.in_(op_ids)
+                    SyncReceipt.device_id == self.device_id, among(session, SyncReceipt.op_id, op_ids)
                 )
             ).mappings():
                 self.receipts[row["op_id"]] = dict(row)
@@ -167,14 +167,14 @@ class PushContext:
         }
         if licensee_refs:
             for row in session.execute(
-                sa.select(Licensee.__table__).where(Licensee.id.in_(licensee_refs))
+                sa.select(Licensee.__table__).where(among(session, Licensee.id, licensee_refs))
             ).mappings():
                 self.licensees[row["id"]] = dict(row)
         finding_inspections = {r for r in inspection_refs}
         if finding_inspections:
             for finding_id, inspection_id, item_key in session.execute(
                 sa.select(Finding.id, Finding.inspection_id, Finding.item_key).where(
-                    Finding.inspection_id.in_(finding_inspections)
+                    among(session, Finding.inspection_id, finding_inspections)
                 )
             ):
                 self.natural[(inspection_id, item_key)] = finding_id
@@ -183,7 +183,7 @@ class PushContext:
             self.holders = set(
                 session.scalars(
                     sa.select(BlobHolder.sha256).where(
-                        BlobHolder.user_id == self.actor.id, BlobHolder.sha256.in_(digests)
+                        BlobHolder.user_id == self.actor.id, among(session, BlobHolder.sha256, digests)
                     )
                 )
             )
@@ -191,7 +191,7 @@ class PushContext:
                 (e, r, s)
                 for e, r, s in session.execute(
                     sa.select(RecordBlob.entity, RecordBlob.record_id, RecordBlob.sha256).where(
-                        RecordBlob.sha256.in_(digests), RecordBlob.proven.is_(True)
+                        among(session, RecordBlob.sha256, digests), RecordBlob.proven.is_(True)
                     )
                 )
             }
@@ -201,7 +201,7 @@ class PushContext:
         if not wanted:
             return
         table = TABLES[entity]
-        query = sa.select(table).where(table.c.id.in_(wanted)).order_by(table.c.id)
+        query = sa.select(table).where(among(self.session, table.c.id, wanted)).order_by(table.c.id)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
         for row in self.session.execute(query).mappings():
@@ -233,7 +233,7 @@ class PushContext:
                 )
                 .where(
                     RecordVersion.entity == entity,
-                    RecordVersion.record_id.in_(list(bases)),
+                    among(self.session, RecordVersion.record_id, bases),
                     RecordVersion.version >= min(bases.values()),
                 )
                 .order_by(RecordVersion.record_id, RecordVersion.version)
@@ -973,7 +973,7 @@ def upsert_record_blobs(session: Session, rows: list[dict[str, Any]]) -> None:
         (e, r, s)
         for e, r, s in session.execute(
             sa.select(RecordBlob.entity, RecordBlob.record_id, RecordBlob.sha256).where(
-                RecordBlob.record_id.in_({k[1] for k in keys})
+                among(session, RecordBlob.record_id, {k[1] for k in keys})
             )
         )
     }

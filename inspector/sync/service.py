@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from inspector.checklists.models import Checklist
-from inspector.db import utcnow
+from inspector.db import among, utcnow
 from inspector.inspections.models import Finding, Inspection
 from inspector.licensees.models import Licensee
 from inspector.licensees.schemas import LicenseeSchema
@@ -143,7 +143,7 @@ def load_records(session: Session, user: User, entries: list[Any]) -> dict[tuple
     for entity, wanted in ids.items():
         if entity in SYNCED:
             table = TABLES[entity]
-            for row in session.execute(sa.select(table).where(table.c.id.in_(wanted))).mappings():
+            for row in session.execute(sa.select(table).where(among(session, table.c.id, wanted))).mappings():
                 doc = _doc(SYNCED[entity], dict(row))
                 if entity == "lead" and user.role == "admin":
                     doc = redact_lead(doc)
