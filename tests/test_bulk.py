@@ -71,7 +71,7 @@ def test_none_in_a_json_column_is_json_null_as_with_executemany(app: Flask, back
 
 def test_absent_columns_get_their_python_defaults_and_identities(app: Flask) -> None:
     with app.app_context():
-        row = {"op_id": uuid.uuid4(), "device_id": uuid.uuid4(), "user_id": uuid.uuid4()}
+        row: dict[str, Any] = {"op_id": uuid.uuid4(), "device_id": uuid.uuid4(), "user_id": uuid.uuid4()}
         row |= {"entity": "finding", "fields": {"note": 1}, "problem": {"type": "x"}}
         insert_many(db.session(), REJECTED, [row])  # no id (uuid4 default), no received_at (utcnow)
         insert_many(
