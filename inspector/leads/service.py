@@ -14,13 +14,14 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from inspector.db import utcnow
+from inspector.db import among, utcnow
 from inspector.leads.models import Lead, LeadMatch, LeadMatchKey
 from inspector.offices.models import FieldOffice, User
 from inspector.problems import Problem
@@ -59,6 +60,8 @@ FULL_FIELDS = (
 )
 #: the PostgreSQL advisory lock that serialises deconfliction (any fixed 64-bit number).
 DECONFLICT_LOCK = 0x1EAD_DEC0
+#: the first key of two-key advisory locks on match keys (the second: the key's hashtext).
+MATCH_KEY_LOCK_SPACE = 0x1EAD
 LOCK_HOLDER_KEY = "inspector.deconfliction_lock"
 _SERIAL_NOISE = re.compile(r"[\s\-\u2010-\u2015]+")
 
@@ -174,7 +177,7 @@ def _reviewers_lead(session: Session, actor: User, lead_id: uuid.UUID) -> Lead:
     from inspector.auth.service import require_role
 
     require_role(actor, "reviewer")
-    lock_deconfliction(session)
+    lock_match_keys(session, stored_keys(session, [lead_id]))  # keys before the row, as every writer
     return get_lead(session, actor, lead_id, lock=True)
 
 
@@ -336,22 +339,89 @@ def match_keys(lead: Matchable) -> set[MatchKey]:
     return keys
 
 
-def lock_deconfliction(session: Session) -> None:
-    """One lead writer at a time, until commit (PostgreSQL; SQLite has one writer anyway).
+def keys_of_fields(fields: Mapping[str, Any]) -> set[MatchKey]:
+    """The match keys the values a device sent would give a lead (before validation: values
+    of the wrong shape give none; validation refuses them anyway)."""
+    firearms, subjects = fields.get("firearms"), fields.get("subjects")
+    licensee = fields.get("licensee_id")
+    try:
+        licensee_id = uuid.UUID(str(licensee)) if licensee is not None else None
+    except ValueError:
+        licensee_id = None
+    sent = SimpleNamespace(
+        deleted_at=None,
+        firearms=[f for f in firearms if isinstance(f, dict)] if isinstance(firearms, list) else [],
+        subjects=[s for s in subjects if isinstance(s, dict)] if isinstance(subjects, list) else [],
+        licensee_id=licensee_id,
+    )
+    return match_keys(sent)
+
+
+def stored_keys(session: Session, lead_ids: Collection[uuid.UUID]) -> set[str]:
+    """The match keys these leads hold now (read without locking)."""
+    if not lead_ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(LeadMatchKey.key_hash).where(among(session, LeadMatchKey.lead_id, lead_ids))
+        )
+    )
+
+
+def lock_match_keys(session: Session, key_hashes: Iterable[str]) -> None:
+    """Hold these match keys until commit (PostgreSQL; SQLite has one writer anyway).
 
     Two leads on one gun saved at the same moment would each miss the other's
-    uncommitted keys. Lead writers take this before locking lead rows (push does
-    when its batch holds leads), so flagging another lead never waits on a row
-    that a writer waiting for this lock holds. Taking it again is harmless, and skipped
-    within the transaction (or savepoint) that took it.
+    uncommitted keys, so a writer holds every key it adds, removes or looks up: writers
+    of one key go one at a time, and the second sees the first's keys. Writers on
+    different keys go side by side (one lock for all lead writers capped every office's
+    pushes that carry leads at one at a time). Writers take their keys before locking
+    lead rows, in one order (by hash), so flagging another lead never waits on a row
+    that a writer waiting for a key holds. Each key is taken once per transaction;
+    under a shared hold of the whole-deconfliction lock, which batch jobs take alone.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    holder = session.get_nested_transaction() or session.get_transaction()
-    if holder is not None and session.info.get(LOCK_HOLDER_KEY) is holder:
+    held = _held_locks(session)
+    if held["whole"]:
         return
-    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": DECONFLICT_LOCK})
-    session.info[LOCK_HOLDER_KEY] = session.get_nested_transaction() or session.get_transaction()
+    wanted = sorted(set(key_hashes) - held["keys"])
+    if not wanted:
+        return
+    if not held["shared"]:
+        session.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": DECONFLICT_LOCK})
+        held["shared"] = True
+    session.execute(
+        sa.text(
+            "SELECT count(pg_advisory_xact_lock(:space, h)) FROM "
+            "(SELECT DISTINCT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS o"
+        ),
+        {"space": MATCH_KEY_LOCK_SPACE, "keys": wanted},
+    )
+    held["keys"].update(wanted)
+
+
+def lock_deconfliction(session: Session) -> None:
+    """The whole deconfliction, until commit: for batch jobs (purge, rebuilding the keys),
+    which then wait for every lead writer and hold them off (see ``lock_match_keys``)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    held = _held_locks(session)
+    if not held["whole"]:
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": DECONFLICT_LOCK})
+        held["whole"] = True
+
+
+def _held_locks(session: Session) -> dict[str, Any]:
+    """The deconfliction locks this transaction (or savepoint: one rolled back releases
+    what it took) holds, kept in ``session.info``."""
+    session.connection()  # the transaction begins here if it has not yet
+    holder = session.get_nested_transaction() or session.get_transaction()
+    held: dict[str, Any] | None = session.info.get(LOCK_HOLDER_KEY)
+    if held is None or held["holder"] is not holder:
+        held = {"holder": holder, "whole": False, "shared": False, "keys": set()}
+        session.info[LOCK_HOLDER_KEY] = held
+    return held
 
 
 def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
@@ -422,7 +492,6 @@ def deconflict(
     if not ids:
         return
     session.flush()
-    lock_deconfliction(session)
     stored: Mapping[uuid.UUID, Any]
     if written is not None and all(lead_id in written for lead_id in ids):
         stored = {lead_id: written[lead_id] for lead_id in ids}
@@ -436,9 +505,12 @@ def deconflict(
             )
         }
     keys = {lead_id: match_keys(row) for lead_id, row in stored.items()}
+    older = [lead_id for lead_id in ids if lead_id not in new]
+    lock_match_keys(
+        session, stored_keys(session, older) | {k.key_hash for lead_keys in keys.values() for k in lead_keys}
+    )
     _store_keys(session, keys, new)
     found = _found_matches(session, keys)
-    older = [lead_id for lead_id in ids if lead_id not in new]
     existing_rows = (
         session.execute(
             sa.select(LeadMatch.lead_a, LeadMatch.lead_b, LeadMatch.kind).where(
@@ -517,6 +589,7 @@ def rebuild_match_keys(session: Session, *, batch: int = 500) -> int:
         ids = list(session.scalars(query))
         if not ids:
             return seen
+        lock_deconfliction(session)  # a batch job: every lead writer waits
         deconflict(session, ids, user_id=None)
         session.commit()
         seen += len(ids)

@@ -149,9 +149,7 @@ class PushContext:
         self._load_states("finding", ids["finding"])
         inspection_refs |= {s["inspection_id"] for k, s in self.states.items() if k[0] == "finding"}
         if ids["lead"]:
-            from inspector.leads.service import lock_deconfliction
-
-            lock_deconfliction(session)
+            self._lock_match_keys(changes)
         self._load_states("lead", ids["lead"])
         for lead in (s for k, s in self.states.items() if k[0] == "lead"):
             # an update re-checks the lead's references without resending them
@@ -195,6 +193,22 @@ class PushContext:
                     )
                 )
             }
+
+    def _lock_match_keys(self, changes: list[dict[str, Any]]) -> None:
+        """Before the lead rows: the match keys the batch's leads hold now, or may hold after
+        it (``leads.service.lock_match_keys``). A create's id holds none (or it is refused)."""
+        from inspector.leads.service import keys_of_fields, lock_match_keys, stored_keys
+
+        existing: set[uuid.UUID] = set()
+        keys: set[str] = set()
+        for change in changes:
+            if change.get("entity") != "lead" or (record_id := _uuid(change.get("id"))) is None:
+                continue
+            if change.get("action") != "create":
+                existing.add(record_id)
+            if isinstance(fields := change.get("fields"), dict):
+                keys.update(k.key_hash for k in keys_of_fields(fields))
+        lock_match_keys(self.session, keys | stored_keys(self.session, existing))
 
     def _load_states(self, entity: str, ids: Iterable[uuid.UUID]) -> None:
         wanted = [i for i in ids if (entity, i) not in self.states]

@@ -293,33 +293,72 @@ def test_a_stale_match_count_is_corrected_when_the_matches_stand(world: World) -
     assert lead_row(world, ours).match_count == 1
 
 
-def test_the_deconfliction_lock_is_taken_once_per_transaction(world: World, backend: str) -> None:
+def test_match_key_locks_are_taken_once_per_transaction(world: World, backend: str) -> None:
     from sqlalchemy import event
 
     from inspector.extensions import db
-    from inspector.leads.service import lock_deconfliction
+    from inspector.leads.service import lock_match_keys
 
     if backend != "postgresql":
-        pytest.skip("the advisory lock is PostgreSQL's")
+        pytest.skip("advisory locks are PostgreSQL's")
     with world.app.app_context():
         taken: list[str] = []
 
         def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-            if "pg_advisory_xact_lock" in statement:
+            if "pg_advisory_xact_lock(" in statement:
                 taken.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
             session = db.session()
-            lock_deconfliction(session)
-            lock_deconfliction(session)
+            lock_match_keys(session, ["serial:A1", "serial:B2"])
+            lock_match_keys(session, ["serial:B2"])  # held already
             assert len(taken) == 1
-            with session.begin_nested():
-                lock_deconfliction(session)  # a savepoint may be rolled back: it takes its own
+            lock_match_keys(session, ["serial:B2", "serial:C3"])  # only C3 is new
             assert len(taken) == 2
-            session.commit()
-            lock_deconfliction(session)  # a new transaction takes it again
+            with session.begin_nested():
+                lock_match_keys(session, ["serial:A1"])  # a savepoint may be rolled back: its own
             assert len(taken) == 3
+            session.commit()
+            lock_match_keys(session, ["serial:A1"])  # a new transaction takes it again
+            assert len(taken) == 4
             session.rollback()
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_writers_of_one_key_wait_for_each_other_and_of_others_do_not(world: World, backend: str) -> None:
+    """Key locks serialise the writers of one key only; a batch job's whole lock holds off all."""
+    from sqlalchemy.orm import Session
+
+    from inspector.extensions import db
+    from inspector.leads.service import lock_deconfliction, lock_match_keys
+
+    if backend != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+
+    def blocked(session: Session, keys: list[str]) -> bool:
+        """Would this writer wait? (a lock timeout instead of waiting)"""
+        session.execute(sa.text("SET LOCAL lock_timeout = '200ms'"))
+        try:
+            lock_match_keys(session, keys)
+        except sa.exc.OperationalError:
+            session.rollback()
+            return True
+        session.rollback()
+        return False
+
+    with world.app.app_context():
+        first, second = Session(db.engine), Session(db.engine)
+        try:
+            lock_match_keys(first, ["serial:SAME"])
+            assert blocked(second, ["serial:SAME"])
+            assert not blocked(second, ["serial:OTHER"])
+            first.rollback()
+            assert not blocked(second, ["serial:SAME"])  # released with the transaction
+            lock_deconfliction(first)
+            assert blocked(second, ["serial:ANY"])
+            first.rollback()
+        finally:
+            first.close()
+            second.close()
