@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -39,7 +40,7 @@ from inspector.licensees.models import Licensee
 from inspector.offices.models import User
 from inspector.problems import Problem
 from inspector.sync import merge
-from inspector.sync.entities import SYNCED, EntitySpec, to_json
+from inspector.sync.entities import PLAIN, SYNCED, EntitySpec, to_json
 from inspector.sync.journal import FeedTouch, Scope, insert_versions, touch_feed, version_row
 from inspector.sync.models import Conflict, RecordVersion, RejectedChange, SyncReceipt
 from inspector.sync.scope import can_see, scope_of_state
@@ -101,6 +102,8 @@ class PushContext:
     ) -> None:
         self.session = session
         self.actor = actor
+        # read once: every change of the batch asks (an ORM attribute costs a descriptor call)
+        self.actor_id, self.office_id, self.role = actor.id, actor.field_office_id, actor.role
         self.device_id = device_id
         self.now = utcnow()
         self.limit = int(current_app.config["SYNC_MAX_CHANGE_BYTES"])
@@ -181,7 +184,7 @@ class PushContext:
             self.holders = set(
                 session.scalars(
                     sa.select(BlobHolder.sha256).where(
-                        BlobHolder.user_id == self.actor.id, among(session, BlobHolder.sha256, digests)
+                        BlobHolder.user_id == self.actor_id, among(session, BlobHolder.sha256, digests)
                     )
                 )
             )
@@ -279,16 +282,23 @@ class PushContext:
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, uuid.UUID) or value is None:
         return value
+    return _parse_uuid(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _parse_uuid(text: str) -> uuid.UUID | None:
+    """A change's id is read several times while it is decided: parsed once."""
     try:
-        return uuid.UUID(str(value)) if value is not None else None
+        return uuid.UUID(text)
     except ValueError:
         return None
 
 
 def _doc(spec: EntitySpec, state: dict[str, Any]) -> dict[str, Any]:
-    return {name: to_json(state.get(name)) for name in spec.doc_fields}
+    get = state.get  # plain values skip the call: this runs for every field of every change
+    return {name: v if type(v := get(name)) in PLAIN else to_json(v) for name in spec.doc_fields}
 
 
 def _client_state(spec: EntitySpec, state: dict[str, Any]) -> dict[str, Any]:
@@ -379,8 +389,8 @@ def rejected(
         "id": uuid.uuid4(),
         "op_id": change["op_id"],
         "device_id": ctx.device_id,
-        "user_id": ctx.actor.id,
-        "field_office_id": ctx.actor.field_office_id,
+        "user_id": ctx.actor_id,
+        "field_office_id": ctx.office_id,
         "entity": str(change.get("entity"))[:40],
         "record_id": str(record_id)[:64] if record_id is not None else None,
         "action": str(change.get("action"))[:20] if change.get("action") is not None else None,
@@ -410,7 +420,7 @@ def _receipt_row(
     row = {
         "device_id": ctx.device_id,
         "op_id": change["op_id"],
-        "user_id": ctx.actor.id,
+        "user_id": ctx.actor_id,
         "seq": change["seq"],
         "payload_hash": digest,
         "entity": str(change.get("entity"))[:20],
@@ -463,7 +473,7 @@ def check_shape(
             {name: ["server-owned; a device cannot set it"] for name in owned},
             "The change sets server-owned fields.",
         )
-    if ctx.actor.role != "investigator":
+    if ctx.role != "investigator":
         raise Problem("forbidden", "Only investigators write records through sync.", status=403)
     return spec, record_id, action, fields
 
@@ -506,14 +516,14 @@ def check_editable(ctx: PushContext, spec: EntitySpec, state: dict[str, Any]) ->
     owner = state["created_by"] if spec.name == "lead" else None
     inspection = state if spec.name == "inspection" else ctx.inspection(state.get("inspection_id"))
     if spec.name == "lead":
-        if owner != ctx.actor.id:
+        if owner != ctx.actor_id:
             raise Problem("not-found", "No such lead.")
         if state["status"] in ("referred", "closed"):
             raise Problem("record-locked", f"The lead is {state['status']}; it can no longer change.")
         if state["purged_at"] is not None:
             raise Problem("record-locked", "The lead was purged; it can no longer change.")
         return
-    if inspection is None or inspection["investigator_id"] != ctx.actor.id:
+    if inspection is None or inspection["investigator_id"] != ctx.actor_id:
         raise Problem("not-found", f"No such {spec.name}.")
     if inspection["status"] in LOCKED_STATUSES:
         raise Problem("record-locked", f"The inspection is {inspection['status']}; it cannot change now.")
@@ -541,18 +551,18 @@ def create(
         deleted_at=None,
         open_conflicts=0,
         missing_blobs=False,
-        created_by=ctx.actor.id,
+        created_by=ctx.actor_id,
     )
     if spec.name == "inspection":
         licensee = ctx.licensees.get(state["licensee_id"])
-        if licensee is None or licensee["field_office_id"] != ctx.actor.field_office_id:
+        if licensee is None or licensee["field_office_id"] != ctx.office_id:
             raise _validation({"licensee_id": ["no such licensee in your office"]})
         refuse_early_compliance(state["type"], licensee, ctx.now)
         if state["status"] not in ("in_progress", "assigned"):
             raise _validation({"status": ["a new inspection starts in_progress"]})
         state.update(
             checklist_id=current_checklist(ctx.session).id,
-            investigator_id=ctx.actor.id,
+            investigator_id=ctx.actor_id,
             field_office_id=licensee["field_office_id"],
             priority=0,
             type=state["type"],
@@ -561,7 +571,7 @@ def create(
         check_finding(ctx, state)
     elif spec.name == "lead":
         check_lead_refs(ctx, state)
-        state.update(field_office_id=ctx.actor.field_office_id, purge_after=ctx.now + LEAD_RETENTION)
+        state.update(field_office_id=ctx.office_id, purge_after=ctx.now + LEAD_RETENTION)
     outcome = Outcome(receipt={})
     ctx.states[(spec.name, record_id)] = state
     ctx.new.add((spec.name, record_id))
@@ -580,7 +590,7 @@ def refuse_early_compliance(kind: str, licensee: dict[str, Any], now: datetime) 
 
 def check_finding(ctx: PushContext, state: dict[str, Any]) -> None:
     inspection = ctx.inspection(state["inspection_id"])
-    if inspection is None or inspection["investigator_id"] != ctx.actor.id:
+    if inspection is None or inspection["investigator_id"] != ctx.actor_id:
         raise _validation({"inspection_id": ["no such inspection of yours"]})
     if inspection["status"] in LOCKED_STATUSES:
         raise Problem("record-locked", f"The inspection is {inspection['status']}; it cannot change now.")
@@ -593,11 +603,11 @@ def check_finding(ctx: PushContext, state: dict[str, Any]) -> None:
 def check_lead_refs(ctx: PushContext, state: dict[str, Any]) -> None:
     if state.get("inspection_id") is not None:
         inspection = ctx.inspection(state["inspection_id"])
-        if inspection is None or inspection["investigator_id"] != ctx.actor.id:
+        if inspection is None or inspection["investigator_id"] != ctx.actor_id:
             raise _validation({"inspection_id": ["no such inspection of yours"]})
     if state.get("licensee_id") is not None:
         licensee = ctx.licensees.get(state["licensee_id"])
-        if licensee is None or licensee["field_office_id"] != ctx.actor.field_office_id:
+        if licensee is None or licensee["field_office_id"] != ctx.office_id:
             raise _validation({"licensee_id": ["no such licensee in your office"]})
 
 
@@ -726,7 +736,7 @@ def delete(
     key = (spec.name, state["id"])
     if state["deleted_at"] is not None:
         return written(ctx, change, digest, spec, state, Outcome({}), "applied", new_version=False)
-    if spec.name == "inspection" and state["created_by"] != ctx.actor.id:
+    if spec.name == "inspection" and state["created_by"] != ctx.actor_id:
         raise Problem(
             "forbidden",
             "Only inspections you started can be deleted; assigned ones are cancelled by an admin.",
@@ -805,7 +815,7 @@ def conflict_row(
         "server_value": conflict.server_value,
         "client_value": conflict.client_value,
         "status": "open",
-        "user_id": ctx.actor.id,
+        "user_id": ctx.actor_id,
         "device_id": ctx.device_id,
         "op_id": change["op_id"],
         "field_office_id": scope.field_office_id,
@@ -832,7 +842,7 @@ def note_blobs(ctx: PushContext, spec: EntitySpec, state: dict[str, Any], outcom
                 "entity": spec.name,
                 "record_id": state["id"],
                 "sha256": digest,
-                "listed_by": ctx.actor.id,
+                "listed_by": ctx.actor_id,
                 "proven": proven,
             }
         )
@@ -872,7 +882,7 @@ def written(
                 state["version"],
                 doc,
                 deleted=state["deleted_at"] is not None,
-                user_id=ctx.actor.id,
+                user_id=ctx.actor_id,
                 device_id=ctx.device_id,
                 op_id=change["op_id"],
             )
@@ -975,7 +985,7 @@ def write(ctx: PushContext, outcomes: list[Outcome]) -> None:
         deconflict(
             session,
             lead_ids,
-            user_id=ctx.actor.id,
+            user_id=ctx.actor_id,
             written={i: SimpleNamespace(**ctx.states[("lead", i)]) for i in lead_ids},
             new={i for i in lead_ids if ("lead", i) in ctx.new},
         )
