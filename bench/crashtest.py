@@ -69,17 +69,29 @@ def main(argv: list[str] | None = None) -> int:
     done = threading.Event()
     events: list[str] = []
 
+    chaos_over = threading.Event()
+
     def work(device: Device) -> None:
+        """``--batches`` rounds, and more until the nemesis has dealt every kill (pushes got
+        fast enough that devices would otherwise finish before half of them)."""
         device.login(deadline)
-        for round_no in range(args.batches):
+        round_no = 0
+        while round_no < args.batches or not chaos_over.is_set():
             if not device.push(device.batch(args.changes, round_no), deadline):
                 return
+            round_no += 1
             time.sleep(args.think)
 
     def nemesis() -> None:
         """Worker kills spread over the expected run, whole-server kills among them."""
         kinds = ["worker"] * args.worker_kills + ["server"] * args.server_kills
         rng.shuffle(kinds)
+        try:
+            deal(kinds)
+        finally:
+            chaos_over.set()
+
+    def deal(kinds: list[str]) -> None:
         for kind in kinds:
             if done.wait(rng.uniform(0.5, 2.5)):
                 return
