@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from inspector.audit import service as audit
 from inspector.auth import totp
@@ -168,10 +170,19 @@ def token_family(session: Session, payload: dict[str, Any]) -> TokenFamily | Non
     family, the lookups that follow find both in the session (one query, not three)."""
     if not payload.get("fam"):
         return None
-    return session.get(
-        TokenFamily,
-        uuid.UUID(payload["fam"]),
-        options=[joinedload(TokenFamily.user), joinedload(TokenFamily.device)],
+    family_id = uuid.UUID(payload["fam"])
+    if (known := session.identity_map.get(identity_key(TokenFamily, family_id))) is not None:
+        return known  # type: ignore[no-any-return]
+    return session.execute(_family_query(), {"family": family_id}).scalar_one_or_none()
+
+
+@cache
+def _family_query() -> sa.Select[TokenFamily]:
+    """Built once: every authenticated request runs it."""
+    return (
+        sa.select(TokenFamily)
+        .options(joinedload(TokenFamily.user), joinedload(TokenFamily.device))
+        .where(TokenFamily.id == sa.bindparam("family", type_=sa.Uuid))
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,6 +73,15 @@ def read_cursor(user: User, cursor: str) -> int | None:
 
 def feed_page(session: Session, user: User, after: int, limit: int, *, snapshot: bool) -> list[Any]:
     """The visible feed entries after a position: one index range scan per audience branch."""
+    statement = _feed_query(user.role, snapshot)
+    params = {"after": after, "limit": limit, "investigator": user.id, "office": user.field_office_id}
+    return list(session.execute(statement, params).mappings())
+
+
+@cache
+def _feed_query(role: str, snapshot: bool) -> sa.Select[Any]:
+    """Built once per role and kind of pull (building the union cost ~1.5 ms a pull)."""
+    after, limit = sa.bindparam("after", type_=sa.BigInteger), sa.bindparam("limit", type_=sa.Integer)
 
     def branch(*conditions: Any) -> Any:
         query = sa.select(FeedEntry).where(FeedEntry.position > after, *conditions)
@@ -79,27 +89,25 @@ def feed_page(session: Session, user: User, after: int, limit: int, *, snapshot:
             query = query.where(FeedEntry.deleted.is_(False))
         return query.order_by(FeedEntry.position).limit(limit).subquery()
 
-    if user.role == "admin":
+    investigator, office = sa.bindparam("investigator", type_=sa.Uuid), sa.bindparam("office", type_=sa.Uuid)
+    if role == "admin":
         branches = [branch()]
-    elif user.role == "reviewer":
+    elif role == "reviewer":
         branches = [
-            branch(
-                FeedEntry.field_office_id == user.field_office_id,
-                FeedEntry.audience.in_(("owner", "office")),
-            ),
+            branch(FeedEntry.field_office_id == office, FeedEntry.audience.in_(("owner", "office"))),
             branch(FeedEntry.audience == "all"),
         ]
     else:
         branches = [
-            branch(FeedEntry.investigator_id == user.id, FeedEntry.audience == "owner"),
-            branch(FeedEntry.field_office_id == user.field_office_id, FeedEntry.audience == "office"),
+            branch(FeedEntry.investigator_id == investigator, FeedEntry.audience == "owner"),
+            branch(FeedEntry.field_office_id == office, FeedEntry.audience == "office"),
             branch(FeedEntry.audience == "all"),
         ]
     if len(branches) == 1:
         union = branches[0]
     else:
         union = sa.union_all(*[sa.select(b) for b in branches]).subquery()
-    return list(session.execute(sa.select(union).order_by(union.c.position).limit(limit)).mappings())
+    return sa.select(union).order_by(union.c.position).limit(limit)
 
 
 def pull(session: Session, user: User, *, cursor: str | None, limit: int) -> dict[str, Any]:
