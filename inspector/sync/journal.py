@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -156,24 +157,18 @@ def flush_feed(session: Session) -> None:
         }
         for i, t in enumerate(pending.values())
     ]
-    dialect = session.get_bind().dialect.name
+    session.execute(_feed_upsert(session.get_bind().dialect.name), rows)
+
+
+@cache
+def _feed_upsert(dialect: str) -> Any:
+    """Insert a feed entry, or move the record's entry to its new position (built once)."""
     # the Core table, not the mapped class: an ORM bulk insert costs several times more per row
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(FEED)
-    statement = insert.on_conflict_do_update(
-        index_elements=["entity", "record_id"],
-        set_={
-            name: insert.excluded[name]
-            for name in (
-                "position",
-                "version",
-                "deleted",
-                "audience",
-                "field_office_id",
-                "investigator_id",
-            )
-        },
+    moved = ("position", "version", "deleted", "audience", "field_office_id", "investigator_id")
+    return insert.on_conflict_do_update(
+        index_elements=["entity", "record_id"], set_={name: insert.excluded[name] for name in moved}
     )
-    session.execute(statement, rows)
 
 
 def discard_pending(session: Session) -> None:

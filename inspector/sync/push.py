@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -51,6 +51,8 @@ TABLES: dict[str, sa.Table] = {
     "lead": Lead.__table__,  # type: ignore[dict-item]
 }
 COLUMNS = {name: tuple(column.name for column in table.columns) for name, table in TABLES.items()}
+#: what an update of a record sets: every column but its id.
+SET_COLUMNS = {name: tuple(c for c in columns if c != "id") for name, columns in COLUMNS.items()}
 #: bookkeeping tables, written with ``insert_many`` (the ORM's bulk path costs more per row).
 CONFLICTS, REJECTED, RECEIPTS, RECORD_BLOBS = (
     cast(sa.Table, model.__table__) for model in (Conflict, RejectedChange, SyncReceipt, RecordBlob)
@@ -953,14 +955,9 @@ def write(ctx: PushContext, outcomes: list[Outcome]) -> None:
         table = TABLES[entity]
         insert_many(session, table, by_table_insert[entity])
         if by_table_update[entity]:
-            columns = [c.name for c in table.columns if c.name != "id"]
-            statement = (
-                sa.update(table)
-                .where(table.c.id == sa.bindparam("_id"))
-                .values({c: sa.bindparam(c) for c in columns})
-            )
+            columns = SET_COLUMNS[entity]
             session.execute(
-                statement,
+                _record_update(entity),
                 [{"_id": s["id"], **{c: s[c] for c in columns}} for s in by_table_update[entity]],
                 execution_options={"synchronize_session": False},
             )
@@ -989,6 +986,18 @@ def write(ctx: PushContext, outcomes: list[Outcome]) -> None:
             written={i: SimpleNamespace(**ctx.states[("lead", i)]) for i in lead_ids},
             new={i for i in lead_ids if ("lead", i) in ctx.new},
         )
+
+
+@cache
+def _record_update(entity: str) -> sa.Update:
+    """Every column of a record from its state, by id (built once per entity)."""
+    table = TABLES[entity]
+    columns = SET_COLUMNS[entity]
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("_id"))
+        .values({c: sa.bindparam(c) for c in columns})
+    )
 
 
 def upsert_record_blobs(session: Session, rows: list[dict[str, Any]]) -> None:
