@@ -32,11 +32,25 @@ def among(
     """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter however many
     values. (psycopg parses a statement of over 50 parameters anew every time, and an IN
     list's statement text changes with its length: the batch reads of a push paid for both.)"""
-    wanted = list(values)
+    return _among(session.get_bind().dialect.name, column, None, list(values))
+
+
+def among_param(
+    dialect: str, column: sa.ColumnElement[Any] | QueryableAttribute[Any], name: str
+) -> sa.ColumnElement[bool]:
+    """``among`` for a statement built once: the values come as the parameter ``name``."""
+    return _among(dialect, column, name, None)
+
+
+def _among(
+    dialect: str, column: sa.ColumnElement[Any] | QueryableAttribute[Any], name: str | None, values: Any
+) -> sa.ColumnElement[bool]:
     expression = column.expression
-    if session.get_bind().dialect.name == "postgresql":
-        return expression == sa.any_(sa.bindparam(None, wanted, type_=ARRAY(expression.type)))
-    return expression.in_(wanted)
+    if dialect == "postgresql":
+        return expression == sa.any_(sa.bindparam(name, values, type_=ARRAY(expression.type)))
+    if name is None:
+        return expression.in_(values)
+    return expression.in_(sa.bindparam(name, expanding=True))
 
 
 def utcnow() -> datetime:

@@ -119,3 +119,17 @@ def test_among_finds_what_in_finds(app: Flask, count: int) -> None:
         )
         db.session.rollback()
     assert found == {r["op_id"] for r in rows[:count]}
+
+
+@pytest.mark.parametrize("count", [0, 1, 51])
+def test_among_param_in_a_statement_built_once(app: Flask, backend: str, count: int) -> None:
+    from inspector.db import among_param
+
+    query = sa.select(RECEIPTS.c.op_id).where(among_param(backend, RECEIPTS.c.op_id, "ids"))
+    with app.app_context():
+        rows = [receipt(seq=n) for n in range(max(count, 3))]
+        insert_many(db.session(), RECEIPTS, rows)
+        wanted = [r["op_id"] for r in rows[:count]] + [uuid.uuid4()]
+        found = set(db.session.scalars(query, {"ids": wanted}))
+        db.session.rollback()
+    assert found == {r["op_id"] for r in rows[:count]}

@@ -31,7 +31,7 @@ from inspector.blobs.models import BlobHolder, RecordBlob
 from inspector.bulk import insert_many
 from inspector.checklists.models import ChecklistItem
 from inspector.checklists.service import current_checklist
-from inspector.db import among, utcnow
+from inspector.db import among, among_param, utcnow
 from inspector.fastload import fast_loader
 from inspector.inspections import rules
 from inspector.inspections.models import Finding, Inspection
@@ -219,11 +219,8 @@ class PushContext:
         wanted = [i for i in ids if (entity, i) not in self.states]
         if not wanted:
             return
-        table = TABLES[entity]
-        query = sa.select(table).where(among(self.session, table.c.id, wanted)).order_by(table.c.id)
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        for row in self.session.execute(query).mappings():
+        query = _states_query(entity, self.session.get_bind().dialect.name)
+        for row in self.session.execute(query, {"ids": wanted}).mappings():
             self.states[(entity, row["id"])] = dict(row)
 
     def _load_history(self, changes: list[dict[str, Any]]) -> None:
@@ -986,6 +983,14 @@ def write(ctx: PushContext, outcomes: list[Outcome]) -> None:
             written={i: SimpleNamespace(**ctx.states[("lead", i)]) for i in lead_ids},
             new={i for i in lead_ids if ("lead", i) in ctx.new},
         )
+
+
+@cache
+def _states_query(entity: str, dialect: str) -> sa.Select[Any]:
+    """Records by id, locked in id order on PostgreSQL (built once per entity)."""
+    table = TABLES[entity]
+    query = sa.select(table).where(among_param(dialect, table.c.id, "ids")).order_by(table.c.id)
+    return query.with_for_update() if dialect == "postgresql" else query
 
 
 @cache
