@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from inspector.checklists.models import Checklist
-from inspector.db import among, utcnow
+from inspector.db import among_param, utcnow
 from inspector.inspections.models import Finding, Inspection
 from inspector.licensees.models import Licensee
 from inspector.licensees.schemas import LicenseeSchema
@@ -150,8 +150,8 @@ def load_records(session: Session, user: User, entries: list[Any]) -> dict[tuple
     found: dict[tuple[str, uuid.UUID], Any] = {}
     for entity, wanted in ids.items():
         if entity in SYNCED:
-            table = TABLES[entity]
-            for row in session.execute(sa.select(table).where(among(session, table.c.id, wanted))).mappings():
+            query = _records_query(entity, session.get_bind().dialect.name)
+            for row in session.execute(query, {"ids": wanted}).mappings():
                 doc = _doc(SYNCED[entity], dict(row))
                 if entity == "lead" and user.role == "admin":
                     doc = redact_lead(doc)
@@ -167,6 +167,13 @@ def load_records(session: Session, user: User, entries: list[Any]) -> dict[tuple
             for conflict in session.scalars(sa.select(Conflict).where(Conflict.id.in_(wanted))):
                 found[(entity, conflict.id)] = conflict_doc(conflict)
     return {(e, uuid.UUID(str(i)) if not isinstance(i, uuid.UUID) else i): d for (e, i), d in found.items()}
+
+
+@cache
+def _records_query(entity: str, dialect: str) -> sa.Select[Any]:
+    """A page's records of one entity by id (built once per entity)."""
+    table = TABLES[entity]
+    return sa.select(table).where(among_param(dialect, table.c.id, "ids"))
 
 
 def redact_lead(doc: dict[str, Any]) -> dict[str, Any]:
