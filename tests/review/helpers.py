@@ -45,16 +45,28 @@ def findings_by_key(world: World, inspection_id: uuid.UUID) -> dict[str, Any]:
         return {row.item_key: row for row in rows}
 
 
-def inspection_row(world: World, inspection_id: uuid.UUID) -> Any:
+def stored_row(world: World, model: Any, row_id: uuid.UUID) -> Any:
+    """The row as stored now, detached from the session (its attributes stay readable)."""
     from inspector.extensions import db
-    from inspector.inspections.models import Inspection
 
     with world.app.app_context():
-        row = db.session.get(Inspection, inspection_id)
+        row = db.session.get(model, row_id)
         assert row is not None
         db.session.expunge(row)
         db.session.remove()
         return row
+
+
+def inspection_row(world: World, inspection_id: uuid.UUID) -> Any:
+    from inspector.inspections.models import Inspection
+
+    return stored_row(world, Inspection, inspection_id)
+
+
+def licensee_row(world: World) -> Any:
+    from inspector.licensees.models import Licensee
+
+    return stored_row(world, Licensee, world.licensee)
 
 
 def submit(

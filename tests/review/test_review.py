@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tests.assertions import assert_problem
 from tests.factories import World
 from tests.leads.test_workflow import audit_rows
-from tests.review.helpers import findings_by_key, inspection_row, submit
+from tests.review.helpers import findings_by_key, inspection_row, licensee_row, submit
 from tests.sync.device import SimDevice, change
 
 
@@ -103,18 +103,14 @@ def test_return_reaches_the_tablet_then_resubmit_then_approve(world: World) -> N
 
 
 def test_approval_notes_the_licensees_last_inspection(world: World) -> None:
-    from inspector.extensions import db
-    from inspector.licensees.models import Licensee
 
     submit(world)
     assert approve(world, {"decided_outcome": "report_of_violations"}).status_code == 200
-    with world.app.app_context():
-        licensee = db.session.get(Licensee, world.licensee)
-        assert licensee is not None
-        submitted = inspection_row(world, world.inspection).submitted_at
-        assert licensee.last_inspection_date == submitted.date()
-        assert licensee.last_inspection_outcome == "report_of_violations"
-        assert licensee.version == 2
+    licensee = licensee_row(world)
+    submitted = inspection_row(world, world.inspection).submitted_at
+    assert licensee.last_inspection_date == submitted.date()
+    assert licensee.last_inspection_outcome == "report_of_violations"
+    assert licensee.version == 2
     # the investigator's tablet learns it (the 12-month rule reads it offline)
     tablet = SimDevice(world, world.investigator)
     tablet.sync_down()
@@ -124,7 +120,6 @@ def test_approval_notes_the_licensees_last_inspection(world: World) -> None:
 def test_an_approved_recall_does_not_restart_the_twelve_months(world: World) -> None:
     from inspector.extensions import db
     from inspector.inspections.models import Inspection
-    from inspector.licensees.models import Licensee
 
     with world.app.app_context():
         db.session.execute(
@@ -133,10 +128,8 @@ def test_an_approved_recall_does_not_restart_the_twelve_months(world: World) -> 
         db.session.commit()
     submit(world)
     assert approve(world, {"decided_outcome": "report_of_violations"}).status_code == 200
-    with world.app.app_context():
-        licensee = db.session.get(Licensee, world.licensee)
-        assert licensee is not None
-        assert (licensee.last_inspection_date, licensee.version) == (None, 1)
+    licensee = licensee_row(world)
+    assert (licensee.last_inspection_date, licensee.version) == (None, 1)
     # so a compliance inspection can still be queued for it
     response = world.client(world.admin).post(
         f"/api/v1/queues/{world.investigator.id}/assignments",
@@ -157,13 +150,11 @@ def test_a_late_approval_never_moves_the_last_inspection_back(world: World) -> N
         db.session.commit()
     submit(world)
     assert approve(world, {"decided_outcome": "report_of_violations"}).status_code == 200
-    with world.app.app_context():
-        licensee = db.session.get(Licensee, world.licensee)
-        assert licensee is not None
-        assert (licensee.last_inspection_date, licensee.last_inspection_outcome) == (
-            date(2099, 1, 1),
-            "warning_letter",
-        )
+    licensee = licensee_row(world)
+    assert (licensee.last_inspection_date, licensee.last_inspection_outcome) == (
+        date(2099, 1, 1),
+        "warning_letter",
+    )
 
 
 def test_a_second_return_replaces_the_finding_comments(world: World) -> None:
