@@ -22,6 +22,7 @@ from tests.auth.support import (
     update_family,
 )
 from tests.factories import PASSWORD, World
+from tests.statements import recorded_statements
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"  # tests/conftest.py's key
 
@@ -347,23 +348,13 @@ def test_activity_keeps_a_session_alive(world: World) -> None:
 
 def test_checking_a_token_reads_its_family_and_user_in_one_query(world: World) -> None:
     """Every authenticated request pays this; the user comes with the family."""
-    from sqlalchemy import event
-
     from inspector.extensions import db
 
     client = world.client(world.investigator)
     client.get(f"{API}/auth/me")  # the family's last contact is noted: a write, once a minute
-    statements: list[str] = []
     with world.app.app_context():
         engine = db.engine
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with recorded_statements(engine) as statements:
         assert client.get(f"{API}/auth/me").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     reads = [s for s in statements if "FROM token_families" in s or "FROM users" in s]
     assert len(reads) == 1 and "JOIN users" in reads[0], statements

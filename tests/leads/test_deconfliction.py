@@ -12,6 +12,7 @@ from flask import Flask
 from inspector.leads.service import normalise_make, normalise_name, normalise_serial
 from tests.factories import World, add_user
 from tests.leads.helpers import device, firearm, lead_row, push_lead, update_lead
+from tests.statements import recorded_statements
 
 
 @pytest.mark.parametrize(
@@ -294,37 +295,30 @@ def test_a_stale_match_count_is_corrected_when_the_matches_stand(world: World) -
 
 
 def test_match_key_locks_are_taken_once_per_transaction(world: World, backend: str) -> None:
-    from sqlalchemy import event
 
     from inspector.extensions import db
     from inspector.leads.service import lock_match_keys
 
     if backend != "postgresql":
         pytest.skip("advisory locks are PostgreSQL's")
-    with world.app.app_context():
-        taken: list[str] = []
+    with world.app.app_context(), recorded_statements(db.engine) as statements:
 
-        def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-            if "pg_advisory_xact_lock(" in statement:
-                taken.append(statement)
+        def taken() -> list[str]:
+            return [s for s in statements if "pg_advisory_xact_lock(" in s]
 
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            session = db.session()
-            lock_match_keys(session, ["serial:A1", "serial:B2"])
-            lock_match_keys(session, ["serial:B2"])  # held already
-            assert len(taken) == 1
-            lock_match_keys(session, ["serial:B2", "serial:C3"])  # only C3 is new
-            assert len(taken) == 2
-            with session.begin_nested():
-                lock_match_keys(session, ["serial:A1"])  # a savepoint may be rolled back: its own
-            assert len(taken) == 3
-            session.commit()
-            lock_match_keys(session, ["serial:A1"])  # a new transaction takes it again
-            assert len(taken) == 4
-            session.rollback()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+        session = db.session()
+        lock_match_keys(session, ["serial:A1", "serial:B2"])
+        lock_match_keys(session, ["serial:B2"])  # held already
+        assert len(taken()) == 1
+        lock_match_keys(session, ["serial:B2", "serial:C3"])  # only C3 is new
+        assert len(taken()) == 2
+        with session.begin_nested():
+            lock_match_keys(session, ["serial:A1"])  # a savepoint may be rolled back: its own
+        assert len(taken()) == 3
+        session.commit()
+        lock_match_keys(session, ["serial:A1"])  # a new transaction takes it again
+        assert len(taken()) == 4
+        session.rollback()
 
 
 def test_writers_of_one_key_wait_for_each_other_and_of_others_do_not(world: World, backend: str) -> None:
