@@ -388,17 +388,25 @@ def lock_match_keys(session: Session, key_hashes: Iterable[str]) -> None:
     wanted = sorted(set(key_hashes) - held["keys"])
     if not wanted:
         return
-    if not held["shared"]:
-        session.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": DECONFLICT_LOCK})
+    parameters = {"space": MATCH_KEY_LOCK_SPACE, "keys": wanted}
+    if held["shared"]:
+        session.execute(_KEY_LOCKS, parameters)
+    else:
+        # one round trip: each key's lock is taken on a joined row, which needs the shared lock first
+        session.execute(_SHARED_AND_KEY_LOCKS, {**parameters, "whole": DECONFLICT_LOCK})
         held["shared"] = True
-    session.execute(
-        sa.text(
-            "SELECT count(pg_advisory_xact_lock(:space, h)) FROM "
-            "(SELECT DISTINCT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS o"
-        ),
-        {"space": MATCH_KEY_LOCK_SPACE, "keys": wanted},
-    )
     held["keys"].update(wanted)
+
+
+_KEY_LOCKS = sa.text(
+    "SELECT count(pg_advisory_xact_lock(:space, h)) FROM "
+    "(SELECT DISTINCT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS o"
+)
+_SHARED_AND_KEY_LOCKS = sa.text(
+    "WITH whole AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(:whole)) "
+    "SELECT count(pg_advisory_xact_lock(:space, h)) FROM whole, "
+    "(SELECT DISTINCT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS o"
+)
 
 
 def lock_deconfliction(session: Session) -> None:
