@@ -21,6 +21,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     jsonio.init_app(app)
     app.config.update(load_config(app.instance_path, overrides))
     os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = jsonio.engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
 
     db.init_app(app)
     from sqlalchemy.orm import Session
