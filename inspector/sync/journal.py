@@ -143,6 +143,10 @@ def flush_feed(session: Session) -> None:
     pending: dict[tuple[str, uuid.UUID], FeedTouch] | None = session.info.pop(PENDING_KEY, None)
     if not pending:
         return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        _flush_feed_postgresql(session, list(pending.values()))
+        return
     first = allocate_positions(session, len(pending))
     rows = [
         {
@@ -157,7 +161,48 @@ def flush_feed(session: Session) -> None:
         }
         for i, t in enumerate(pending.values())
     ]
-    session.execute(_feed_upsert(session.get_bind().dialect.name), rows)
+    session.execute(_feed_upsert(dialect), rows)
+
+
+#: PostgreSQL: take the positions and write the entries in one statement. The counter row's
+#: lock is taken by the statement and held until commit, as ``allocate_positions`` does; the
+#: entries go as one array per column: one execution in the server instead of one per row.
+_FEED_UPSERT_PG = sa.text(
+    """
+    WITH counter AS (
+        UPDATE feed_counter SET value = value + :n WHERE id = 1 RETURNING value
+    )
+    INSERT INTO change_feed (entity, record_id, position, version, deleted, audience,
+        field_office_id, investigator_id)
+    SELECT t.entity, t.record_id, counter.value - :n + t.ord, t.version, t.deleted, t.audience,
+        t.field_office_id, t.investigator_id
+    FROM counter, unnest(
+        CAST(:entities AS varchar[]), CAST(:record_ids AS uuid[]), CAST(:versions AS integer[]),
+        CAST(:deleted AS boolean[]), CAST(:audiences AS varchar[]), CAST(:offices AS uuid[]),
+        CAST(:investigators AS uuid[])
+    ) WITH ORDINALITY AS t(entity, record_id, version, deleted, audience, field_office_id,
+        investigator_id, ord)
+    ON CONFLICT (entity, record_id) DO UPDATE SET position = excluded.position,
+        version = excluded.version, deleted = excluded.deleted, audience = excluded.audience,
+        field_office_id = excluded.field_office_id, investigator_id = excluded.investigator_id
+    """
+)
+
+
+def _flush_feed_postgresql(session: Session, touches: list[FeedTouch]) -> None:
+    session.execute(
+        _FEED_UPSERT_PG,
+        {
+            "n": len(touches),
+            "entities": [t.entity for t in touches],
+            "record_ids": [t.record_id for t in touches],
+            "versions": [t.version for t in touches],
+            "deleted": [t.deleted for t in touches],
+            "audiences": [t.scope.audience for t in touches],
+            "offices": [t.scope.field_office_id for t in touches],
+            "investigators": [t.scope.investigator_id for t in touches],
+        },
+    )
 
 
 @cache
