@@ -80,10 +80,6 @@ def _copy(connection: sa.Connection, plan: CopyPlan, rows: Sequence[dict[str, An
 @lru_cache(maxsize=256)
 def copy_plan(table: sa.Table, keys: tuple[str, ...]) -> CopyPlan | None:
     """How to COPY rows with these keys into ``table``; None when a column's type is not handled."""
-    from psycopg.types.json import Jsonb
-    from sqlalchemy.dialects import postgresql
-
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     names, types, defaults, converters = [], [], [], []
     for column in table.columns:
         given = column.name in keys
@@ -92,26 +88,13 @@ def copy_plan(table: sa.Table, keys: tuple[str, ...]) -> CopyPlan | None:
             if column.default is not None:
                 return None  # a SQL-expression default: executemany renders it
             continue  # left to the server (its default, or an identity)
-        declared = column.type.dialect_impl(dialect)
-        convert: Callable[[Any], Any] | None = None
-        if isinstance(declared, sa.TypeDecorator):
-            decorator = declared
-
-            def convert(value: Any, decorator: sa.TypeDecorator[Any] = decorator) -> Any:
-                return decorator.process_bind_param(value, dialect)
-
-            declared = declared.impl_instance.dialect_impl(dialect)
-        pg_type = next((name for kind, name in PG_TYPES.items() if isinstance(declared, kind)), None)
-        if pg_type is None or (pg_type == "timestamptz" and not getattr(declared, "timezone", False)):
+        codec = column_codec(column)
+        if codec is None:
             return None
-        if pg_type == "jsonb":
-            convert = Jsonb  # every value, None too: SQLAlchemy stores None as JSON null
-        elif pg_type == "uuid":
-            convert = _as_uuid
         names.append(column.name)
-        types.append(pg_type)
+        types.append(codec[0])
         defaults.append(default)
-        converters.append(convert)
+        converters.append(codec[1])
     unknown = set(keys) - set(names)
     if unknown:
         raise KeyError(f"{table.name} has no column {', '.join(sorted(unknown))}")
@@ -123,6 +106,79 @@ def copy_plan(table: sa.Table, keys: tuple[str, ...]) -> CopyPlan | None:
         tuple(defaults),
         tuple(converters),
     )
+
+
+@lru_cache(maxsize=1024)
+def column_codec(column: sa.Column[Any]) -> tuple[str, Callable[[Any], Any] | None] | None:
+    """The PostgreSQL type a column's values go to the server as, and the conversion SQLAlchemy
+    would apply to them first (None for a type not handled here)."""
+    from psycopg.types.json import Jsonb
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    declared = column.type.dialect_impl(dialect)
+    convert: Callable[[Any], Any] | None = None
+    if isinstance(declared, sa.TypeDecorator):
+        decorator = declared
+
+        def convert(value: Any, decorator: sa.TypeDecorator[Any] = decorator) -> Any:
+            return decorator.process_bind_param(value, dialect)
+
+        declared = declared.impl_instance.dialect_impl(dialect)
+    pg_type = next((name for kind, name in PG_TYPES.items() if isinstance(declared, kind)), None)
+    if pg_type is None or (pg_type == "timestamptz" and not getattr(declared, "timezone", False)):
+        return None
+    if pg_type == "jsonb":
+        convert = Jsonb  # every value, None too: SQLAlchemy stores None as JSON null
+    elif pg_type == "uuid":
+        convert = _as_uuid
+    return pg_type, convert
+
+
+def update_many(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]], key: str = "id") -> None:
+    """Set the columns each row names (dicts with the same keys, one per ``key``) on the row
+    whose ``key`` it gives.
+
+    PostgreSQL: one ``UPDATE ... FROM unnest(...)``, the values as one array per column
+    (one execution in the server, not one per row); elsewhere ``executemany``.
+    """
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    connection = session.connection()
+    plan = update_plan(table, columns, key) if connection.dialect.name == "postgresql" else None
+    if plan is None:
+        statement = (
+            sa.update(table)
+            .where(table.c[key] == sa.bindparam(f"_{key}"))
+            .values({c: sa.bindparam(c) for c in columns if c != key})
+        )
+        connection.execute(statement, [{f"_{key}": r[key], **r} for r in rows])
+        return
+    statement, converters = plan
+    parameters = {
+        f"c{n}": [r[name] for r in rows] if convert is None else [convert(r[name]) for r in rows]
+        for n, (name, convert) in enumerate(zip(columns, converters, strict=True))
+    }
+    connection.execute(statement, parameters)
+
+
+@lru_cache(maxsize=256)
+def update_plan(
+    table: sa.Table, columns: tuple[str, ...], key: str
+) -> tuple[sa.TextClause, tuple[Callable[[Any], Any] | None, ...]] | None:
+    """The ``UPDATE ... FROM unnest`` of ``update_many`` for these columns (None: a type not handled)."""
+    codecs = [column_codec(table.c[name]) for name in columns]
+    if key not in columns or any(codec is None for codec in codecs):
+        return None
+    arrays = ", ".join(f"CAST(:c{n} AS {codec[0]}[])" for n, codec in enumerate(codecs) if codec)
+    names = ", ".join(f'"{name}"' for name in columns)
+    sets = ", ".join(f'"{name}" = v."{name}"' for name in columns if name != key)
+    sql = (
+        f'UPDATE "{table.name}" AS t SET {sets} FROM unnest({arrays}) AS v({names}) '  # noqa: S608 - our own names
+        f'WHERE t."{key}" = v."{key}"'
+    )
+    return sa.text(sql), tuple(codec[1] for codec in codecs if codec)
 
 
 def _default_maker(column: sa.Column[Any]) -> Callable[[], Any] | None:

@@ -133,3 +133,78 @@ def test_among_param_in_a_statement_built_once(app: Flask, backend: str, count: 
         found = set(db.session.scalars(query, {"ids": wanted}))
         db.session.rollback()
     assert found == {r["op_id"] for r in rows[:count]}
+
+
+# ---- update_many --------------------------------------------------------------------------------
+
+
+def changed(row: dict[str, Any], n: int) -> dict[str, Any]:
+    """New values for every kind of column a receipt has (JSON, JSON null, UUID, time, text)."""
+    return {
+        "device_id": row["device_id"],
+        "op_id": row["op_id"],
+        "status": f"conflict{n}"[:10],
+        "version": None if n % 2 else n + 7,
+        "merged_into": uuid.uuid4() if n % 2 else None,
+        "conflicts": [{"field": "note", "server_value": f"é{n}"}] if n % 2 else [],
+        "problem": None if n % 2 else {"type": "gone", "n": n},
+        "received_at": datetime(2026, 12, 1, 8, n, tzinfo=timezone(timedelta(hours=2))),
+    }
+
+
+def test_update_many_stores_what_executemany_stores(app: Flask) -> None:
+    from inspector.bulk import update_many
+
+    with app.app_context():
+        rows = [receipt(seq=n) for n in range(4)]
+        insert_many(db.session(), RECEIPTS, rows)
+        db.session.commit()
+        updates = [changed(r, n) for n, r in enumerate(rows[:3])]  # the last row is left alone
+        update_many(db.session(), RECEIPTS, updates, key="op_id")
+        db.session.commit()
+        mine = sorted(stored(RECEIPTS), key=lambda r: r["seq"])
+        db.session.execute(sa.delete(RECEIPTS))
+        insert_many(db.session(), RECEIPTS, rows)
+        db.session.execute(
+            sa.update(RECEIPTS)
+            .where(RECEIPTS.c.op_id == sa.bindparam("_op_id"))
+            .values({c: sa.bindparam(c) for c in updates[0] if c != "op_id"}),
+            [{"_op_id": u["op_id"], **u} for u in updates],
+        )
+        db.session.commit()
+        theirs = sorted(stored(RECEIPTS), key=lambda r: r["seq"])
+    assert mine == theirs
+    assert mine[0]["problem"] == {"type": "gone", "n": 0} and mine[1]["problem"] is None
+    assert mine[2]["received_at"] == datetime(2026, 12, 1, 6, 2, tzinfo=UTC)
+    assert mine[3]["status"] == "applied"  # not named: untouched
+
+
+def test_update_many_uses_one_statement_on_postgresql(app: Flask, backend: str) -> None:
+    from inspector.bulk import update_many
+    from tests.statements import recorded_statements
+
+    with app.app_context():
+        rows = [receipt(seq=n) for n in range(60)]
+        insert_many(db.session(), RECEIPTS, rows)
+        with recorded_statements(db.engine) as statements:
+            update_many(db.session(), RECEIPTS, [changed(r, 1) for r in rows], key="op_id")
+        assert {r["status"] for r in stored(RECEIPTS)} == {"conflict1"}
+        db.session.rollback()
+    assert len(statements) == 1
+    assert ("unnest" in statements[0]) is (backend == "postgresql")
+
+
+def test_update_many_refuses_a_naive_datetime(app: Flask) -> None:
+    from inspector.bulk import update_many
+
+    with app.app_context():
+        row = receipt()
+        insert_many(db.session(), RECEIPTS, [row])
+        with pytest.raises((ValueError, sa.exc.StatementError)):
+            update_many(
+                db.session(),
+                RECEIPTS,
+                [{"op_id": row["op_id"], "received_at": datetime(2026, 11, 30)}],
+                key="op_id",
+            )
+        db.session.rollback()

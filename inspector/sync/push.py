@@ -28,9 +28,8 @@ from sqlalchemy.orm import Session
 
 from inspector.auth.models import Device
 from inspector.blobs.models import BlobHolder, RecordBlob
-from inspector.bulk import insert_many
-from inspector.checklists.models import ChecklistItem
-from inspector.checklists.service import current_checklist
+from inspector.bulk import insert_many, update_many
+from inspector.checklists.service import current_checklist, published_items
 from inspector.db import among, among_param, utcnow
 from inspector.fastload import fast_loader
 from inspector.inspections import rules
@@ -50,9 +49,8 @@ TABLES: dict[str, sa.Table] = {
     "finding": Finding.__table__,  # type: ignore[dict-item]
     "lead": Lead.__table__,  # type: ignore[dict-item]
 }
+#: what an update of a record writes: every column (by its id)
 COLUMNS = {name: tuple(column.name for column in table.columns) for name, table in TABLES.items()}
-#: what an update of a record sets: every column but its id.
-SET_COLUMNS = {name: tuple(c for c in columns if c != "id") for name, columns in COLUMNS.items()}
 #: bookkeeping tables, written with ``insert_many`` (the ORM's bulk path costs more per row).
 CONFLICTS, REJECTED, RECEIPTS, RECORD_BLOBS = (
     cast(sa.Table, model.__table__) for model in (Conflict, RejectedChange, SyncReceipt, RecordBlob)
@@ -273,10 +271,7 @@ class PushContext:
 
     def checklist_items(self, checklist_id: uuid.UUID) -> dict[str, dict[str, Any]]:
         if checklist_id not in self.items:
-            rows = self.session.execute(
-                sa.select(ChecklistItem.__table__).where(ChecklistItem.checklist_id == checklist_id)
-            ).mappings()
-            self.items[checklist_id] = {row["key"]: dict(row) for row in rows}
+            self.items[checklist_id] = published_items(self.session, checklist_id)
         return self.items[checklist_id]
 
 
@@ -951,13 +946,8 @@ def write(ctx: PushContext, outcomes: list[Outcome]) -> None:
     for entity in ("inspection", "finding", "lead"):
         table = TABLES[entity]
         insert_many(session, table, by_table_insert[entity])
-        if by_table_update[entity]:
-            columns = SET_COLUMNS[entity]
-            session.execute(
-                _record_update(entity),
-                [{"_id": s["id"], **{c: s[c] for c in columns}} for s in by_table_update[entity]],
-                execution_options={"synchronize_session": False},
-            )
+        columns = COLUMNS[entity]
+        update_many(session, table, [{c: s[c] for c in columns} for s in by_table_update[entity]])
     insert_versions(session, [row for o in outcomes for row in o.version_rows])
     conflicts = [row for o in outcomes for row in o.conflict_rows]
     insert_many(session, CONFLICTS, conflicts)
@@ -991,18 +981,6 @@ def _states_query(entity: str, dialect: str) -> sa.Select[Any]:
     table = TABLES[entity]
     query = sa.select(table).where(among_param(dialect, table.c.id, "ids")).order_by(table.c.id)
     return query.with_for_update() if dialect == "postgresql" else query
-
-
-@cache
-def _record_update(entity: str) -> sa.Update:
-    """Every column of a record from its state, by id (built once per entity)."""
-    table = TABLES[entity]
-    columns = SET_COLUMNS[entity]
-    return (
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("_id"))
-        .values({c: sa.bindparam(c) for c in columns})
-    )
 
 
 def upsert_record_blobs(session: Session, rows: list[dict[str, Any]]) -> None:
