@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=50)
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--processes", type=int, default=5, help="load generator processes the devices are spread over"
+    )
     parser.add_argument("--max-seconds", type=float, default=300)
     parser.add_argument(
         "--duration", type=float, default=None, help="stop starting rounds after this many seconds"
@@ -71,7 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"gunicorn ({args.workers} workers) on {server.url}, log {server.log_path}", flush=True)
     deadline = time.monotonic() + args.max_seconds
     devices = [Device(server.url, name, accounts.inspections[name]) for name in accounts.usernames]
-    finished: list[str] = []
     stop_rounds = time.monotonic() + args.duration if args.duration else float("inf")
 
     def work(device: Device) -> None:
@@ -86,16 +88,17 @@ def main(argv: list[str] | None = None) -> int:
                 return
             if round_no + 1 < args.batches:
                 time.sleep(args.think)
-        finished.append(device.username)
+        device.finished = True
 
     try:
         run_start = time.monotonic()
-        run_devices(devices, work)
+        run_devices(devices, work, processes=args.processes)
         wall = time.monotonic() - run_start
     finally:
         server.stop()
         for device in devices:
             device.client.close()
+    finished = [d for d in devices if d.finished]
     counts = audit(args.database_url, devices)
     push = [s for d in devices for s in d.push_seconds]
     pull = [s for d in devices for s in d.pull_seconds]

@@ -258,6 +258,7 @@ class Device:
     pull_seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     token: str = ""
+    finished: bool = False  # did every round it was given
 
     def __post_init__(self) -> None:
         self.client = httpx.Client(base_url=self.base_url, timeout=30)
@@ -481,9 +482,57 @@ def audit(database_url: str, devices: list[Device]) -> dict[str, int]:
     return counts
 
 
-def run_devices(devices: list[Device], work: Any) -> None:
+def run_devices(devices: list[Device], work: Any, processes: int = 1) -> None:
+    """Run ``work(device)`` for every device, each in its own thread.
+
+    With ``processes`` > 1 the devices are split over that many forked processes (threads
+    within each): 50 tablets are 50 machines, and one interpreter's lock shared by 50
+    client threads would add its own queueing to the latencies measured. What each device
+    recorded comes back to this process's ``Device`` objects.
+    """
+    if processes <= 1:
+        _run_threads(devices, work)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    groups = [devices[n::processes] for n in range(processes)]
+    children = []
+    for group in groups:
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_run_group, args=(group, work, sender), daemon=True)
+        child.start()
+        sender.close()
+        children.append((group, child, receiver))
+    for group, child, receiver in children:
+        try:
+            states = receiver.recv()
+        except EOFError:
+            states = None  # the child died: its devices keep what they had (nothing done)
+        child.join()
+        if states is None:
+            for device in group:
+                device.errors.append(f"load generator process exited with {child.exitcode}")
+            continue
+        for device, state in zip(group, states, strict=True):
+            device.__dict__.update(state)
+
+
+def _run_threads(devices: list[Device], work: Any) -> None:
     threads = [threading.Thread(target=work, args=(d,), daemon=True) for d in devices]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+#: What a device records while it works, sent back from a load generator process.
+RECORDED = ("seq", "cursor", "findings", "outcomes", "push_seconds", "pull_seconds", "errors", "finished")
+
+
+def _run_group(devices: list[Device], work: Any, sender: Any) -> None:
+    for device in devices:  # a connection of its own, not the parent's
+        device.client = httpx.Client(base_url=device.base_url, timeout=30)
+    _run_threads(devices, work)
+    sender.send([{name: getattr(d, name) for name in RECORDED} for d in devices])
+    sender.close()
