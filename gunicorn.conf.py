@@ -45,3 +45,12 @@ logconfig_dict = {
         "gunicorn.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
     },
 }
+
+
+def post_worker_init(worker: object) -> None:
+    """Move what the worker loaded (the app, its schemas, SQLAlchemy's metadata: ~180,000
+    objects) out of the garbage collector's sight: they live as long as the worker, and
+    every full collection walked them again (about 10 % of a push's time, measured)."""
+    import gc
+
+    gc.freeze()

@@ -208,3 +208,17 @@ def test_redact_hides_credentials(text: str) -> None:
     assert "redacted" in redact(text)
     for secret in ("s3cret", "abc.def", "dXNlcjpwdw=="):
         assert secret not in redact(text)
+
+
+def test_a_gunicorn_worker_freezes_what_it_loaded() -> None:
+    import gc
+    import runpy
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        settings["post_worker_init"](object())
+        assert gc.get_freeze_count() > 0  # the loaded objects left the collector's generations
+    finally:
+        gc.unfreeze()
