@@ -137,6 +137,7 @@ class PushContext:
         inspection_refs: set[uuid.UUID] = set()
         licensee_refs: set[uuid.UUID] = set()
         digests: set[str] = set()
+        item_keys: set[str] = set()  # the natural keys a finding of the batch may take
         for change in changes:
             record_id = _uuid(change.get("id"))
             entity = change.get("entity")
@@ -147,6 +148,8 @@ class PushContext:
             for name, target in (("inspection_id", inspection_refs), ("licensee_id", licensee_refs)):
                 if ref := _uuid(fields.get(name)):
                     target.add(ref)
+            if entity == "finding" and isinstance(item_key := fields.get("item_key"), str):
+                item_keys.add(item_key)
             if isinstance(fields.get("attachments"), list):
                 digests.update(d for d in fields["attachments"] if isinstance(d, str))
         self._load_states("finding", ids["finding"])
@@ -171,11 +174,13 @@ class PushContext:
                 sa.select(Licensee.__table__).where(among(session, Licensee.id, licensee_refs))
             ).mappings():
                 self.licensees[row["id"]] = dict(row)
-        finding_inspections = {r for r in inspection_refs}
-        if finding_inspections:
+        if inspection_refs and item_keys:
+            # which finding holds each (inspection, item) a create or an update names: the
+            # pairs of both sets, a few more than needed, not every finding of the inspections
             for finding_id, inspection_id, item_key in session.execute(
                 sa.select(Finding.id, Finding.inspection_id, Finding.item_key).where(
-                    among(session, Finding.inspection_id, finding_inspections)
+                    among(session, Finding.inspection_id, inspection_refs),
+                    among(session, Finding.item_key, item_keys),
                 )
             ):
                 self.natural[(inspection_id, item_key)] = finding_id
