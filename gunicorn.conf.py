@@ -20,7 +20,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A stuck request is killed after this long; the client retries (pushes are idempotent).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-keepalive = 5
+# A connection carries one request, then closes (nginx's default towards its upstreams too).
+# A kept-alive connection stays with the worker that accepted it, so a device's requests
+# queue behind that worker even while another is free; closed, the next free worker takes
+# the next request. Load test, 50 devices: push p95 478-609 ms kept alive, 303-438 closed.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "0"))
 # Hardening: small request lines and headers (bodies are capped by MAX_CONTENT_LENGTH).
 limit_request_line = 8190
 limit_request_fields = 60

@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.prodserver import (
+    Analyzer,
     Device,
     Server,
     audit,
@@ -40,6 +41,17 @@ DEFAULT_URL = os.environ.get(
 )
 
 
+def machine_cpu() -> dict[str, float]:
+    """Seconds of CPU the whole machine spent busy, and stolen by its host (Linux; else empty)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return {"busy": (user + nice + system + irq + softirq) / tick, "steal": steal / tick}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=50)
@@ -53,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=300)
     parser.add_argument(
         "--duration", type=float, default=None, help="stop starting rounds after this many seconds"
+    )
+    parser.add_argument(
+        "--analyze-every",
+        type=float,
+        default=5.0,
+        help="seconds between autovacuum-style ANALYZE checks (0: none; see bench.prodserver.Analyzer)",
     )
     parser.add_argument("--p95-target-ms", type=float, default=500)
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -90,11 +108,15 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(args.think)
         device.finished = True
 
+    analyzer = Analyzer(args.database_url, args.analyze_every)
+    analyzer.start()
     try:
-        run_start = time.monotonic()
+        run_start, cpu_start = time.monotonic(), machine_cpu()
         run_devices(devices, work, processes=args.processes)
         wall = time.monotonic() - run_start
+        cpu = {k: v - cpu_start[k] for k, v in machine_cpu().items()}
     finally:
+        analyzer.stop()
         server.stop()
         for device in devices:
             device.client.close()
@@ -111,6 +133,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{counts['acknowledged']} changes acknowledged ({throughput:.0f} changes/s, "
         f"{len(push) / wall:.1f} pushes/s, {len(pull) / wall:.1f} pull pages/s)"
     )
+    if cpu:
+        # every process of the machine: gunicorn, PostgreSQL, Redis and the load generator
+        print(
+            f"machine CPU during the run: {cpu['busy'] / max(len(push), 1) * 1000:.1f} ms per round "
+            f"(push and pull), busy {cpu['busy'] / wall:.2f} of {os.cpu_count()} cores, "
+            f"stolen by the host {cpu['steal'] / wall:.2f}"
+        )
+    print(f"tables analyzed as autovacuum would: {analyzer.runs} times")
     print(f"errors {len(errors)}" + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
     print(
         "audit: "
@@ -130,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         "pull_p99_ms": round(percentile(pull, 99) * 1000, 1),
         "changes_per_s": round(throughput, 1),
         "wall_s": round(wall, 1),
+        "cpu_ms_per_round": round(cpu["busy"] / max(len(push), 1) * 1000, 1) if cpu else None,
         "errors": len(errors),
         **counts,
     }
