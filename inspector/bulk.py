@@ -148,12 +148,7 @@ def update_many(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
     connection = session.connection()
     plan = update_plan(table, columns, key) if connection.dialect.name == "postgresql" else None
     if plan is None:
-        statement = (
-            sa.update(table)
-            .where(table.c[key] == sa.bindparam(f"_{key}"))
-            .values({c: sa.bindparam(c) for c in columns if c != key})
-        )
-        connection.execute(statement, [{f"_{key}": r[key], **r} for r in rows])
+        connection.execute(_update_by_key(table, columns, key), [{f"_{key}": r[key], **r} for r in rows])
         return
     statement, converters = plan
     parameters = {
@@ -161,6 +156,16 @@ def update_many(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
         for n, (name, convert) in enumerate(zip(columns, converters, strict=True))
     }
     connection.execute(statement, parameters)
+
+
+@lru_cache(maxsize=256)
+def _update_by_key(table: sa.Table, columns: tuple[str, ...], key: str) -> sa.Update:
+    """The ``executemany`` statement of ``update_many`` (built once per table and columns)."""
+    return (
+        sa.update(table)
+        .where(table.c[key] == sa.bindparam(f"_{key}"))
+        .values({c: sa.bindparam(c) for c in columns if c != key})
+    )
 
 
 @lru_cache(maxsize=256)

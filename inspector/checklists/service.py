@@ -50,7 +50,7 @@ def published_items(session: Session, checklist_id: uuid.UUID) -> dict[str, dict
 
     Empty when there is no such version; an empty result is not kept (it may be published yet).
     """
-    key = (session.get_bind().url.render_as_string(hide_password=True), checklist_id)
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), checklist_id)
     items = _ITEMS.get(key)
     if items is not None:
         return items
