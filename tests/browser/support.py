@@ -185,3 +185,14 @@ def check_screen(page: Any, name: str) -> None:
     assert not small, f"touch targets under 44px on {name}: {small}"
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{name} scrolls sideways by {overflow}px"
+
+
+def open_first_inspection(page: Any) -> str:
+    """Open the queue's first inspection and wait until its checklist shows (a test that goes
+    offline next must not cut the page off while it loads); returns its id."""
+    page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    expect(page.get_by_role("heading", name="Summary and recommendation")).to_be_visible()
+    expect(page.locator("article[data-item]").first).to_be_visible()
+    match = re.search(r"/inspections/([0-9a-f-]{36})", page.url)
+    assert match, page.url
+    return match.group(1)

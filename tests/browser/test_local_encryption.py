@@ -15,6 +15,7 @@ from tests.browser.support import (
     check_screen,
     install_db_helpers,
     login,
+    open_first_inspection,
     png_bytes,
     set_pin,
     unlock,
@@ -157,7 +158,7 @@ def test_pin_unlocks_offline_and_ten_wrong_pins_erase_the_tablet(
     install_db_helpers(context)
     login(page, live_server.url)
     wait_synced(page)
-    page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    open_first_inspection(page)
     context.set_offline(True)
     item = page.locator("article[data-item]").first
     item.get_by_role("button", name="N/A").click()

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.support import (
     install_db_helpers,
     login,
+    open_first_inspection,
     outbox,
     png_bytes,
     store,
@@ -23,14 +24,6 @@ from tests.browser.support import (
 )
 
 pytestmark = pytest.mark.browser
-
-
-def open_first_inspection(page: Any) -> str:
-    page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
-    expect(page.get_by_role("heading", name="Summary and recommendation")).to_be_visible()
-    match = re.search(r"/inspections/([0-9a-f-]{36})", page.url)
-    assert match, page.url
-    return match.group(1)
 
 
 def item_keys(page: Any) -> list[str]:

@@ -12,6 +12,7 @@ from tests.browser.support import (
     DEMO_PASSWORD,
     install_db_helpers,
     login,
+    open_first_inspection,
     outbox,
     set_pin,
     store,
@@ -60,7 +61,7 @@ def test_unsent_work_stays_with_its_author(context: Any, page: Any, live_server:
     install_db_helpers(context)
     login(page, live_server.url)
     wait_synced(page)
-    page.get_by_role("link", name=re.compile("^Open inspection of")).first.click()
+    open_first_inspection(page)
     context.set_offline(True)
     item = page.locator("article[data-item]").first
     item.get_by_role("button", name="N/A").click()
