@@ -14,9 +14,12 @@ a target is missed (errors, lost, duplicates, p95 push over ``--p95-target-ms``)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -92,11 +95,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"gunicorn ({args.workers} workers) on {server.url}, log {server.log_path}", flush=True)
     deadline = time.monotonic() + args.max_seconds
     devices = [Device(server.url, name, accounts.inspections[name]) for name in accounts.usernames]
-    stop_rounds = time.monotonic() + args.duration if args.duration else float("inf")
+    # Logging in (argon2id: ~160 ms of CPU each) and the first snapshot come first, for every
+    # device; the timed rounds start when all are done (a tablet logs in once a shift, not in
+    # the second the load begins). The barrier notes when and with how much CPU they start.
+    context = multiprocessing.get_context("fork")
+    rounds_began = context.Array("d", 3)  # monotonic time, machine busy and stolen CPU seconds
+
+    def begin_rounds() -> None:
+        cpu = machine_cpu()
+        rounds_began[:] = [time.monotonic(), cpu.get("busy", 0.0), cpu.get("steal", 0.0)]
+
+    ready = context.Barrier(len(devices), action=begin_rounds)
 
     def work(device: Device) -> None:
-        device.login(deadline)
-        device.pull(deadline)  # the first snapshot
+        try:
+            device.login(deadline)
+            device.pull(deadline)  # the first snapshot
+        except BaseException:
+            ready.abort()  # the others start without it (it reports as not finished)
+            raise
+        with contextlib.suppress(threading.BrokenBarrierError):
+            ready.wait(timeout=max(1.0, deadline - time.monotonic()))
+        stop_rounds = rounds_began[0] + args.duration if args.duration else float("inf")
         for round_no in range(args.batches):
             if time.monotonic() > stop_rounds:
                 break
@@ -111,10 +131,16 @@ def main(argv: list[str] | None = None) -> int:
     analyzer = Analyzer(args.database_url, args.analyze_every)
     analyzer.start()
     try:
-        run_start, cpu_start = time.monotonic(), machine_cpu()
+        run_start = time.monotonic()
         run_devices(devices, work, processes=args.processes)
-        wall = time.monotonic() - run_start
-        cpu = {k: v - cpu_start[k] for k, v in machine_cpu().items()}
+        end, cpu_end = time.monotonic(), machine_cpu()
+        began = rounds_began[0] or run_start
+        wall = end - began
+        cpu = (  # the rounds' own CPU, when the barrier's action noted where they began
+            {"busy": cpu_end["busy"] - rounds_began[1], "steal": cpu_end["steal"] - rounds_began[2]}
+            if cpu_end and rounds_began[0]
+            else {}
+        )
     finally:
         analyzer.stop()
         server.stop()
