@@ -54,7 +54,14 @@ from inspector.licensees.models import Licensee, LicenseeImport
 from inspector.licensees.schemas import LicenseeSchema
 from inspector.offices.models import OfficeState, User
 from inspector.problems import Problem
-from inspector.sync.journal import FeedTouch, allocate_positions, insert_versions, touch_feed, version_row
+from inspector.sync.journal import (
+    MOVE_ON_CONFLICT,
+    FeedTouch,
+    allocate_positions,
+    insert_versions,
+    touch_feed,
+    version_row,
+)
 from inspector.sync.models import RecordVersion
 from inspector.sync.scope import licensee_scope
 
@@ -566,15 +573,17 @@ class Writer:
         first = allocate_positions(self.session, len(self.feed))
         self.session.execute(
             sa.text(
-                """
+                "\n".join(  # the conflict clause: our own column names
+                    (
+                        """
                 INSERT INTO change_feed (entity, record_id, position, version, deleted, audience,
                     field_office_id, investigator_id)
                 SELECT 'licensee', record_id, :first + n - 1, version, false, 'office', field_office_id, NULL
                 FROM licensee_import_feed
-                ON CONFLICT (entity, record_id) DO UPDATE SET position = excluded.position,
-                    version = excluded.version, deleted = excluded.deleted, audience = excluded.audience,
-                    field_office_id = excluded.field_office_id, investigator_id = excluded.investigator_id
-                """
+                """,
+                        MOVE_ON_CONFLICT,
+                    )
+                )
             ),
             {"first": first},
         )

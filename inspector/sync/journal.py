@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from inspector.bulk import insert_many
@@ -143,8 +143,7 @@ def flush_feed(session: Session) -> None:
     pending: dict[tuple[str, uuid.UUID], FeedTouch] | None = session.info.pop(PENDING_KEY, None)
     if not pending:
         return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         _flush_feed_postgresql(session, list(pending.values()))
         return
     first = allocate_positions(session, len(pending))
@@ -161,14 +160,24 @@ def flush_feed(session: Session) -> None:
         }
         for i, t in enumerate(pending.values())
     ]
-    session.execute(_feed_upsert(dialect), rows)
+    session.execute(_feed_upsert(), rows)
 
+
+#: What a feed entry takes from a newer write of its record (it moves to the new position).
+MOVED = ("position", "version", "deleted", "audience", "field_office_id", "investigator_id")
+#: The upsert's conflict clause in SQL text, for the statements written as text (here and the
+#: licensee import's).
+MOVE_ON_CONFLICT = "ON CONFLICT (entity, record_id) DO UPDATE SET " + ", ".join(
+    f"{name} = excluded.{name}" for name in MOVED
+)
 
 #: PostgreSQL: take the positions and write the entries in one statement. The counter row's
 #: lock is taken by the statement and held until commit, as ``allocate_positions`` does; the
 #: entries go as one array per column: one execution in the server instead of one per row.
 _FEED_UPSERT_PG = sa.text(
-    """
+    "\n".join(  # the conflict clause: our own column names
+        (
+            """
     WITH counter AS (
         UPDATE feed_counter SET value = value + :n WHERE id = 1 RETURNING value
     )
@@ -182,10 +191,10 @@ _FEED_UPSERT_PG = sa.text(
         CAST(:investigators AS uuid[])
     ) WITH ORDINALITY AS t(entity, record_id, version, deleted, audience, field_office_id,
         investigator_id, ord)
-    ON CONFLICT (entity, record_id) DO UPDATE SET position = excluded.position,
-        version = excluded.version, deleted = excluded.deleted, audience = excluded.audience,
-        field_office_id = excluded.field_office_id, investigator_id = excluded.investigator_id
-    """
+    """,
+            MOVE_ON_CONFLICT,
+        )
+    )
 )
 
 
@@ -206,13 +215,13 @@ def _flush_feed_postgresql(session: Session, touches: list[FeedTouch]) -> None:
 
 
 @cache
-def _feed_upsert(dialect: str) -> Any:
-    """Insert a feed entry, or move the record's entry to its new position (built once)."""
+def _feed_upsert() -> Any:
+    """Elsewhere than PostgreSQL: insert a feed entry, or move the record's entry to its new
+    position (built once)."""
     # the Core table, not the mapped class: an ORM bulk insert costs several times more per row
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(FEED)
-    moved = ("position", "version", "deleted", "audience", "field_office_id", "investigator_id")
+    insert = sqlite.insert(FEED)
     return insert.on_conflict_do_update(
-        index_elements=["entity", "record_id"], set_={name: insert.excluded[name] for name in moved}
+        index_elements=["entity", "record_id"], set_={name: insert.excluded[name] for name in MOVED}
     )
 
 
